@@ -1,0 +1,92 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode is the tools-version default;
+/// these add the stricter checks swift-log and async-http-client use.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-etcd-v2",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EtcdV2", targets: ["EtcdV2"]),
+        .executable(name: "etcdv2-bench", targets: ["etcdv2-bench"]),
+        .executable(name: "etcdv2-demo", targets: ["etcdv2-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Layer 1: libcurl, with typed wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Modules/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Layer 2: the libcurl-multi transport, driven on one serial DispatchQueue.
+        .target(
+            name: "CurlTransport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Layer 3: the public etcd v2 API.
+        .target(
+            name: "EtcdV2",
+            dependencies: [
+                "CurlTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "etcdv2-bench",
+            dependencies: [
+                "EtcdV2",
+                "CurlTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "etcdv2-demo",
+            dependencies: ["EtcdV2"],
+            swiftSettings: strictSettings
+        ),
+        // Shared by the test suites: real etcd clusters and small loopback servers.
+        .target(
+            name: "EtcdTestSupport",
+            dependencies: [],
+            path: "Tests/EtcdTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CurlTransportTests",
+            dependencies: [
+                "CurlTransport",
+                "EtcdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EtcdTestSupportTests",
+            dependencies: ["EtcdTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EtcdV2Tests",
+            dependencies: ["EtcdV2", "EtcdTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,80 @@
+import Dispatch
+package import Logging
+
+/// An HTTP/1.1 client on libcurl's multi interface, with precise timeouts and typed errors.
+///
+/// One transport owns one libcurl multi handle, driven from one serial `DispatchQueue`
+/// (``MultiDriver``). Any number of requests may be in flight at once; they share libcurl's
+/// connection cache, so connections to an endpoint are kept alive and reused.
+///
+/// ```swift
+/// let transport = try CurlTransport()
+/// let response = try await transport.execute(
+///     TransportRequest(method: .get, endpoint: "http://127.0.0.1:2379", pathAndQuery: "/version",
+///                      headerTimeout: .milliseconds(500)))
+/// await transport.shutdown()
+/// ```
+///
+/// - Timeouts count from the call to ``execute(_:)``: the *header timeout* until the final
+///   response header block has arrived, the *deadline* until the whole response has; the
+///   *connect timeout* (``TransportConfiguration/connectTimeout``) bounds each new connection.
+/// - Cancelling the calling task removes the transfer at once and throws `CancellationError`.
+/// - Every other failure is a ``TransportError``.
+package final class CurlTransport: Sendable {
+    private let driver: MultiDriver
+
+    package init(
+        configuration: TransportConfiguration = TransportConfiguration(),
+        logger: Logger = Logger(label: "swift-etcd-v2.transport")
+    ) throws(TransportError) {
+        driver = try MultiDriver(configuration: configuration, logger: logger)
+    }
+
+    deinit {
+        let driver = self.driver
+        driver.queue.async { driver.shutdown(nil) }
+    }
+
+    /// The libcurl in use, e.g. `libcurl/7.88.1 OpenSSL/3.0.19 …`.
+    package static var libcurlVersion: String { CurlGlobal.version }
+
+    /// Sends `request` and returns the response, whatever its status.
+    ///
+    /// - Throws: `CancellationError` if the calling task is cancelled (before or during the
+    ///   transfer); ``TransportError`` for everything that prevented a complete response.
+    package func execute(_ request: TransportRequest) async throws -> TransportResponse {
+        let transfer = Transfer(request: request, startNanos: DispatchTime.now().uptimeNanoseconds)
+        let driver = self.driver
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                driver.queue.async { driver.start(transfer, continuation: continuation) }
+            }
+        } onCancel: {
+            // Runs before the operation when the task is already cancelled: the serial queue
+            // then sees the cancel first, and `start` finishes the transfer without sending it.
+            driver.queue.async { driver.cancel(transfer) }
+        }
+    }
+
+    /// Fails the transfers in flight with ``TransportError/Kind/shutdown``, releases every
+    /// libcurl handle, and returns once every socket is closed. Later requests fail the same way.
+    package func shutdown() async {
+        let driver = self.driver
+        await withCheckedContinuation { continuation in
+            driver.queue.async { driver.shutdown(continuation) }
+        }
+    }
+
+    /// A snapshot of the transport's counters.
+    package func statistics() async -> TransportStatistics {
+        let driver = self.driver
+        return await withCheckedContinuation { continuation in
+            driver.queue.async {
+                var statistics = driver.statistics
+                statistics.runningTransfers = driver.runningCount
+                statistics.trackedSockets = driver.sockets.count
+                continuation.resume(returning: statistics)
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+internal import CCurl
+
+/// One libcurl easy handle and its error buffer, reused across transfers.
+///
+/// Confined to the driver's queue, like every libcurl object here: libcurl "is thread safe
+/// but has no internal thread synchronization".
+final class EasyHandle {
+    let raw: UnsafeMutableRawPointer
+    /// `CURLOPT_ERRORBUFFER`: libcurl writes a detailed message here when a transfer fails.
+    let errorBuffer: UnsafeMutablePointer<CChar>
+
+    init?() {
+        guard let raw = curl_easy_init() else { return nil }
+        self.raw = raw
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+    }
+
+    deinit {
+        curl_easy_cleanup(raw)
+        errorBuffer.deallocate()
+    }
+
+    /// Back to a blank state, keeping the handle's allocations for the next transfer.
+    func reset() {
+        curl_easy_reset(raw)
+        errorBuffer[0] = 0
+    }
+
+    /// libcurl's detailed message for the last failure, or its generic text for `code`.
+    func errorMessage(for code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? CurlCodes.description(of: code) : detail
+    }
+
+    // MARK: Options
+
+    func set(_ option: CURLoption, _ value: Int) throws(SetoptFailure) {
+        try check(ccurl_easy_setopt_long(raw, option, value), option)
+    }
+
+    func set(_ option: CURLoption, _ value: String) throws(SetoptFailure) {
+        try check(ccurl_easy_setopt_string(raw, option, value), option)
+    }
+
+    func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(SetoptFailure) {
+        try check(ccurl_easy_setopt_pointer(raw, option, value), option)
+    }
+
+    func check(_ code: CURLcode, _ option: CURLoption) throws(SetoptFailure) {
+        if code != CURLE_OK { throw SetoptFailure(option: option, code: code) }
+    }
+
+    // MARK: Info
+
+    func info(_ item: CURLINFO) -> Int {
+        var value = 0
+        _ = ccurl_easy_getinfo_long(raw, item, &value)
+        return value
+    }
+}
+
+/// A `curl_easy_setopt` that libcurl refused; becomes ``TransportError/Kind/invalidRequest``.
+struct SetoptFailure: Error {
+    var option: CURLoption
+    var code: CURLcode
+
+    var message: String {
+        "curl_easy_setopt(\(option.rawValue)) failed: \(CurlCodes.description(of: code))"
+    }
+}

@@ -1,0 +1,327 @@
+internal import CCurl
+import Dispatch
+import Logging
+
+/// Drives one libcurl multi handle from one serial `DispatchQueue`, in the shape of curl's own
+/// `docs/examples/multi-uv.c`: libcurl tells us which sockets to watch
+/// (`CURLMOPT_SOCKETFUNCTION` → a `DispatchSource` per socket and direction) and when to call it
+/// back (`CURLMOPT_TIMERFUNCTION` → one re-armed `DispatchSourceTimer`); every readiness event
+/// and timer expiry becomes a `curl_multi_socket_action`, after which finished transfers are
+/// drained. No thread per request, no polling loop.
+///
+/// Threading contract: every method and every libcurl callback runs on ``queue``. The only
+/// entry points from elsewhere are `queue.async` blocks posted by ``CurlTransport``.
+/// That confinement is the one unchecked `Sendable` claim.
+final class MultiDriver: @unchecked Sendable {
+    let queue: DispatchQueue
+    let configuration: TransportConfiguration
+    let logger: Logger
+    /// The `CURLM *`; `nil` once shut down.
+    private(set) var multi: UnsafeMutableRawPointer?
+    /// Sockets libcurl asked us to watch, or that wait for their sources to finish before closing.
+    var sockets: [curl_socket_t: SocketWatch] = [:]
+    var statistics = TransportStatistics()
+
+    private var curlTimer: (any DispatchSourceTimer)?
+    private var deadlineTimer: (any DispatchSourceTimer)?
+    private var scheduledDeadline: UInt64?
+    private var deadlines = DeadlineQueue<ObjectIdentifier>()
+    private var running: [ObjectIdentifier: Transfer] = [:]
+    private var idleHandles: [EasyHandle] = []
+    private let maxIdleHandles = 64
+    private var isShutDown = false
+    private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(configuration: TransportConfiguration, logger: Logger) throws(TransportError) {
+        let globalInit = CurlGlobal.ensureInitialized()
+        guard globalInit == CURLE_OK, let multi = curl_multi_init() else {
+            throw TransportError(
+                kind: .other, delivery: .notSent, endpoint: "",
+                message: "libcurl could not be initialised (curl_global_init: \(CurlCodes.description(of: globalInit)))"
+            )
+        }
+        self.queue = DispatchQueue(label: "swift-etcd-v2.curl-multi", qos: .userInitiated)
+        self.configuration = configuration
+        self.logger = logger
+        self.multi = multi
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        check(ccurl_multi_setopt_socket_callback(multi, driverSocketCallback), "CURLMOPT_SOCKETFUNCTION")
+        check(ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me), "CURLMOPT_SOCKETDATA")
+        check(ccurl_multi_setopt_timer_callback(multi, driverTimerCallback), "CURLMOPT_TIMERFUNCTION")
+        check(ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me), "CURLMOPT_TIMERDATA")
+        // The default (4 × handles added) shrinks whenever transfers finish and closes idle
+        // connections that the next requests would have reused.
+        check(ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections), "CURLMOPT_MAXCONNECTS")
+
+        let curlTimer = DispatchSource.makeTimerSource(queue: queue)
+        curlTimer.setEventHandler { [weak self] in self?.socketAction(ccurl_socket_timeout, 0) }
+        curlTimer.activate()
+        self.curlTimer = curlTimer
+        let deadlineTimer = DispatchSource.makeTimerSource(queue: queue)
+        deadlineTimer.setEventHandler { [weak self] in self?.deadlineTimerFired() }
+        deadlineTimer.activate()
+        self.deadlineTimer = deadlineTimer
+    }
+
+    /// Transfers added to the multi handle and not yet completed.
+    var runningCount: Int { running.count }
+
+    // MARK: Transfers
+
+    /// Adds `transfer` to the multi handle, or finishes it at once if it was cancelled first.
+    func start(_ transfer: Transfer, continuation: CheckedContinuation<TransportResponse, any Error>) {
+        transfer.continuation = continuation
+        if transfer.isCancelled {
+            return finish(transfer, .failure(CancellationError()))
+        }
+        guard let multi, !isShutDown else {
+            return finish(transfer, .failure(transfer.error(.shutdown, message: "the transport is shut down")))
+        }
+        guard let handle = idleHandles.popLast() ?? EasyHandle() else {
+            return finish(transfer, .failure(transfer.error(.other, message: "curl_easy_init failed")))
+        }
+        do {
+            try transfer.configure(handle, configuration: configuration, driver: Unmanaged.passUnretained(self).toOpaque())
+        } catch {
+            recycle(handle)
+            return finish(
+                transfer, .failure(transfer.error(.invalidRequest, curlCode: error.code, message: error.message))
+            )
+        }
+        transfer.state = .running(handle)
+        transfer.driver = self
+        running[ObjectIdentifier(transfer)] = transfer
+        arm(transfer)
+        if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_add_handle(multi, handle.raw), in: "curl_multi_add_handle") {
+            complete(transfer, .failure(transfer.error(.other, message: message)))
+        }
+    }
+
+    /// Task cancellation: removes the transfer at once, or marks it so ``start(_:continuation:)``
+    /// never adds it.
+    func cancel(_ transfer: Transfer) {
+        transfer.isCancelled = true
+        if case .running = transfer.state {
+            complete(transfer, .failure(CancellationError()))
+        }
+    }
+
+    /// The one exit of a running transfer: removes it from the multi handle (libcurl closes its
+    /// connection if the response was incomplete), recycles the easy handle, resumes the caller.
+    /// Never called from inside a libcurl callback.
+    private func complete(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+        guard case .running(let handle) = transfer.state else { return }
+        disarm(transfer)
+        running[ObjectIdentifier(transfer)] = nil
+        if let multi {
+            if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_remove_handle(multi, handle.raw), in: "curl_multi_remove_handle") {
+                logger.error("libcurl failed to remove a transfer", metadata: ["error": "\(message)"])
+            }
+        }
+        statistics.completedTransfers += 1
+        recycle(handle)
+        log(transfer, result)
+        finish(transfer, result)
+    }
+
+    private func finish(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+        transfer.state = .finished
+        transfer.driver = nil
+        let continuation = transfer.continuation
+        transfer.continuation = nil
+        continuation?.resume(with: result)
+    }
+
+    private func recycle(_ handle: EasyHandle) {
+        guard !isShutDown, idleHandles.count < maxIdleHandles else { return }
+        handle.reset()
+        idleHandles.append(handle)
+    }
+
+    /// Reads libcurl's completion messages after each `socket_action`.
+    /// - SeeAlso: <https://curl.se/libcurl/c/curl_multi_info_read.html>
+    private func drainCompletedTransfers() {
+        var queued: Int32 = 0
+        while let multi, let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            // Copy the result before removing the handle, which invalidates the message.
+            let code = message.pointee.data.result
+            var userdata: UnsafeMutableRawPointer?
+            _ = ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &userdata)
+            guard let userdata else { continue }
+            let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+            transferDone(transfer, code)
+        }
+    }
+
+    private func transferDone(_ transfer: Transfer, _ code: CURLcode) {
+        guard case .running(let handle) = transfer.state else { return }
+        let newConnections = handle.info(CURLINFO_NUM_CONNECTS)
+        statistics.connectionsOpened += newConnections
+        if code == CURLE_OK {
+            guard transfer.parser.isComplete, let status = transfer.parser.status else {
+                return complete(transfer, .failure(transfer.error(.malformedResponse, message: "no complete HTTP response header")))
+            }
+            let response = TransportResponse(
+                status: status,
+                headers: transfer.parser.headers,
+                body: transfer.body,
+                reusedConnection: newConnections == 0,
+                duration: .nanoseconds(DispatchTime.now().uptimeNanoseconds &- transfer.startNanos)
+            )
+            complete(transfer, .success(response))
+        } else if let failure = transfer.callbackFailure {
+            complete(transfer, .failure(transfer.error(failure.kind, curlCode: code, message: failure.message)))
+        } else {
+            let error = transfer.error(CurlCodes.kind(of: code), curlCode: code, message: handle.errorMessage(for: code))
+            complete(transfer, .failure(error))
+        }
+    }
+
+    // MARK: Events
+
+    /// Tells libcurl that `fd` is ready (or, for `CURL_SOCKET_TIMEOUT`, that its timer expired).
+    /// - SeeAlso: <https://curl.se/libcurl/c/curl_multi_socket_action.html>
+    func socketAction(_ fd: curl_socket_t, _ events: Int32) {
+        guard let multi else { return }
+        var runningHandles: Int32 = 0
+        let code = curl_multi_socket_action(multi, fd, events, &runningHandles)
+        if case .fatal(let message) = CurlCodes.disposition(of: code, in: "curl_multi_socket_action") {
+            // "the state of all transfers are uncertain": fail them all.
+            for transfer in Array(running.values) {
+                complete(transfer, .failure(transfer.error(.other, message: message)))
+            }
+            return
+        }
+        drainCompletedTransfers()
+    }
+
+    /// `CURLMOPT_TIMERFUNCTION`: re-arm the one timer. Called from inside libcurl, so it never
+    /// calls libcurl itself; a zero timeout fires from the queue right after.
+    /// - SeeAlso: <https://curl.se/libcurl/c/CURLMOPT_TIMERFUNCTION.html>
+    func curlTimerRequested(milliseconds: Int) {
+        if milliseconds < 0 {
+            curlTimer?.schedule(deadline: .distantFuture)
+        } else {
+            curlTimer?.schedule(deadline: .now() + .milliseconds(milliseconds), leeway: .nanoseconds(0))
+        }
+    }
+
+    // MARK: Deadlines
+
+    /// The header timeout is over; the overall deadline, if any, still counts.
+    func finalHeadersArrived(_ transfer: Transfer) {
+        arm(transfer)
+    }
+
+    private func arm(_ transfer: Transfer) {
+        let next = transfer.nextDeadline
+        guard next != transfer.armedDeadline else { return }
+        let id = ObjectIdentifier(transfer)
+        if let old = transfer.armedDeadline { deadlines.remove(id, at: old) }
+        transfer.armedDeadline = next
+        if let next { deadlines.insert(id, at: next) }
+        rescheduleDeadlineTimer()
+    }
+
+    private func disarm(_ transfer: Transfer) {
+        guard let old = transfer.armedDeadline else { return }
+        deadlines.remove(ObjectIdentifier(transfer), at: old)
+        transfer.armedDeadline = nil
+        rescheduleDeadlineTimer()
+    }
+
+    private func rescheduleDeadlineTimer() {
+        let earliest = deadlines.earliest
+        guard earliest != scheduledDeadline else { return }
+        scheduledDeadline = earliest
+        if let earliest {
+            deadlineTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: earliest), leeway: .nanoseconds(0))
+        } else {
+            deadlineTimer?.schedule(deadline: .distantFuture)
+        }
+    }
+
+    private func deadlineTimerFired() {
+        scheduledDeadline = nil
+        let now = DispatchTime.now().uptimeNanoseconds
+        for entry in deadlines.popExpired(now: now) {
+            guard let transfer = running[entry.id] else { continue }
+            transfer.armedDeadline = nil
+            if let header = transfer.headerDeadline, header <= now, !transfer.parser.isComplete {
+                let limit = transfer.request.headerTimeout.map { "\($0)" } ?? ""
+                complete(transfer, .failure(transfer.error(.headerTimeout, message: "no response headers within \(limit)")))
+            } else if let overall = transfer.overallDeadline, overall <= now {
+                let limit = transfer.request.deadline.map { "\($0)" } ?? ""
+                complete(transfer, .failure(transfer.error(.deadlineExceeded, message: "no complete response within \(limit)")))
+            } else {
+                arm(transfer)
+            }
+        }
+        rescheduleDeadlineTimer()
+    }
+
+    // MARK: Shutdown
+
+    /// Fails every transfer in flight, releases every libcurl handle, and resumes `done` once
+    /// every socket is closed.
+    func shutdown(_ done: CheckedContinuation<Void, Never>?) {
+        if !isShutDown {
+            for transfer in Array(running.values) {
+                complete(transfer, .failure(transfer.error(.shutdown, message: "the transport was shut down")))
+            }
+            isShutDown = true
+            idleHandles.removeAll()
+            if let multi { curl_multi_cleanup(multi) }
+            multi = nil
+            curlTimer?.cancel()
+            deadlineTimer?.cancel()
+            curlTimer = nil
+            deadlineTimer = nil
+        }
+        if let done { shutdownWaiters.append(done) }
+        resumeShutdownWaitersIfIdle()
+    }
+
+    func resumeShutdownWaitersIfIdle() {
+        guard isShutDown, sockets.isEmpty else { return }
+        let waiters = shutdownWaiters
+        shutdownWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Helpers
+
+    private func check(_ code: CURLMcode, _ call: StaticString) {
+        if case .fatal(let message) = CurlCodes.disposition(of: code, in: call) {
+            logger.error("libcurl multi option failed", metadata: ["error": "\(message)"])
+        }
+    }
+
+    private func log(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+        guard logger.logLevel <= .debug else { return }
+        let request = transfer.request
+        let elapsedMicroseconds = (DispatchTime.now().uptimeNanoseconds &- transfer.startNanos) / 1000
+        var metadata: Logger.Metadata = [
+            "etcd.endpoint": "\(request.endpoint)",
+            "etcd.method": "\(request.method.rawValue)",
+            "etcd.path": "\(request.pathForLogging)",
+            "etcd.duration_us": "\(elapsedMicroseconds)",
+        ]
+        switch result {
+        case .success(let response):
+            metadata["etcd.status"] = "\(response.status)"
+            logger.debug("request finished", metadata: metadata)
+        case .failure(let error):
+            metadata["etcd.error"] = "\(error)"
+            logger.debug("request failed", metadata: metadata)
+        }
+    }
+}
+
+/// `CURLMOPT_TIMERFUNCTION` trampoline.
+private func driverTimerCallback(_ multi: UnsafeMutableRawPointer?, _ timeoutMilliseconds: Int, _ userp: UnsafeMutableRawPointer?) -> Int32 {
+    guard let userp else { return -1 }
+    Unmanaged<MultiDriver>.fromOpaque(userp).takeUnretainedValue().curlTimerRequested(milliseconds: timeoutMilliseconds)
+    return 0
+}

@@ -1,0 +1,103 @@
+internal import CCurl
+
+extension Transfer {
+    /// Sets every option of `handle` for this transfer. `driver` is the opaque pointer of the
+    /// ``MultiDriver`` that owns the handle, for the socket-level callbacks.
+    func configure(
+        _ handle: EasyHandle,
+        configuration: TransportConfiguration,
+        driver: UnsafeMutableRawPointer
+    ) throws(SetoptFailure) {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        try handle.set(CURLOPT_URL, request.url)
+        try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try handle.set(CURLOPT_PRIVATE, pointer: me)
+        try handle.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(handle.errorBuffer))
+        try handle.set(CURLOPT_NOSIGNAL, 1)
+        // HTTP/1.1 only: one connection per request in flight, so one broken connection never
+        // takes several watches with it (h2 would multiplex them over TLS).
+        try handle.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+
+        try handle.check(ccurl_easy_setopt_data_callback(handle.raw, CURLOPT_WRITEFUNCTION, transferWriteCallback), CURLOPT_WRITEFUNCTION)
+        try handle.set(CURLOPT_WRITEDATA, pointer: me)
+        try handle.check(ccurl_easy_setopt_data_callback(handle.raw, CURLOPT_HEADERFUNCTION, transferHeaderCallback), CURLOPT_HEADERFUNCTION)
+        try handle.set(CURLOPT_HEADERDATA, pointer: me)
+        try handle.check(ccurl_easy_setopt_prereq_callback(handle.raw, transferPrereqCallback), CURLOPT_PREREQFUNCTION)
+        try handle.set(CURLOPT_PREREQDATA, pointer: me)
+        try handle.check(ccurl_easy_setopt_closesocket_callback(handle.raw, driverCloseSocketCallback), CURLOPT_CLOSESOCKETFUNCTION)
+        try handle.set(CURLOPT_CLOSESOCKETDATA, pointer: driver)
+        try handle.check(ccurl_easy_setopt_sockopt_callback(handle.raw, driverSockoptCallback), CURLOPT_SOCKOPTFUNCTION)
+        try handle.set(CURLOPT_SOCKOPTDATA, pointer: driver)
+
+        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.millisecondsRoundedUp)
+        try handle.set(CURLOPT_TCP_KEEPALIVE, 1)
+        try handle.set(CURLOPT_TCP_KEEPIDLE, max(1, Int(configuration.keepAliveIdle.components.seconds)))
+        try handle.set(CURLOPT_TCP_KEEPINTVL, max(1, Int(configuration.keepAliveInterval.components.seconds)))
+        try handle.set(
+            CURLOPT_BUFFERSIZE,
+            request.isLongPoll ? configuration.longPollReceiveBufferBytes : configuration.receiveBufferBytes
+        )
+
+        try configureMethodAndBody(handle)
+        try configureHeaders(handle)
+        try configureSecurity(handle, tls: configuration.tls)
+        maxBodyBytes = configuration.maxResponseBodyBytes
+    }
+
+    private func configureMethodAndBody(_ handle: EasyHandle) throws(SetoptFailure) {
+        switch request.method {
+        case .get:
+            try handle.set(CURLOPT_HTTPGET, 1)
+        case .head:
+            try handle.set(CURLOPT_NOBODY, 1)
+        case .post:
+            try handle.set(CURLOPT_POST, 1)
+        case .put, .delete:
+            try handle.set(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+        }
+        guard request.method == .post || request.body != nil else { return }
+        let body = request.body ?? []
+        try handle.check(ccurl_easy_setopt_off_t(handle.raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), CURLOPT_POSTFIELDSIZE_LARGE)
+        if body.isEmpty {
+            try handle.set(CURLOPT_COPYPOSTFIELDS, "")
+        } else {
+            // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
+            let code = body.withUnsafeBytes { bytes in
+                ccurl_easy_setopt_pointer(handle.raw, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            }
+            try handle.check(code, CURLOPT_COPYPOSTFIELDS)
+        }
+    }
+
+    private func configureHeaders(_ handle: EasyHandle) throws(SetoptFailure) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        if request.body != nil || request.method == .post {
+            // No `Expect: 100-continue` round trip: etcd bodies are small, and the wait for
+            // `100 Continue` would count against the header timeout.
+            list = curl_slist_append(list, "Expect:")
+        }
+        for header in request.headers {
+            list = curl_slist_append(list, "\(header.name): \(header.value)")
+        }
+        headerList = list
+        if let list {
+            try handle.check(ccurl_easy_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
+        }
+    }
+
+    private func configureSecurity(_ handle: EasyHandle, tls: TransportConfiguration.TLS) throws(SetoptFailure) {
+        if let credentials = request.credentials {
+            try handle.set(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC: sent up front, no 401 round trip
+            try handle.set(CURLOPT_USERNAME, credentials.username)
+            try handle.set(CURLOPT_PASSWORD, credentials.password)
+        }
+        guard request.endpoint.hasPrefix("https:") else { return }
+        if let caFile = tls.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+        if let certificateFile = tls.certificateFile { try handle.set(CURLOPT_SSLCERT, certificateFile) }
+        if let keyFile = tls.keyFile { try handle.set(CURLOPT_SSLKEY, keyFile) }
+        if tls.insecureSkipVerification {
+            try handle.set(CURLOPT_SSL_VERIFYPEER, 0)
+            try handle.set(CURLOPT_SSL_VERIFYHOST, 0)
+        }
+    }
+}

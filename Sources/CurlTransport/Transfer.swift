@@ -1,0 +1,84 @@
+internal import CCurl
+import Dispatch
+
+/// One request from ``CurlTransport/execute(_:)`` to its single completion.
+///
+/// Created off the queue with immutable inputs; from the moment it is handed to the driver
+/// every mutable field is touched on the driver's queue only (libcurl callbacks run there too,
+/// inside `curl_multi_socket_action`). That confinement is the one unchecked `Sendable` claim.
+final class Transfer: @unchecked Sendable {
+    /// The lifecycle; each transition is made by ``MultiDriver`` on its queue.
+    enum State {
+        /// Waiting for the driver to start it. → `running`, or → `finished` when cancelled first.
+        case pending
+        /// Added to the multi handle. → `finished`.
+        case running(EasyHandle)
+        /// Its continuation has been resumed; nothing more happens.
+        case finished
+    }
+
+    let request: TransportRequest
+    /// `DispatchTime` nanoseconds at the call to `execute`: timeouts count from here.
+    let startNanos: UInt64
+    let headerDeadline: UInt64?
+    let overallDeadline: UInt64?
+
+    var state = State.pending
+    var isCancelled = false
+    var continuation: CheckedContinuation<TransportResponse, any Error>?
+    var parser = HeaderBlockParser()
+    var body: [UInt8] = []
+    var maxBodyBytes = Int.max
+    /// Calls of `CURLOPT_PREREQFUNCTION`: how many times libcurl was about to send the request.
+    var requestAttempts = 0
+    /// A failure decided in a callback, which makes libcurl abort the transfer.
+    var callbackFailure: (kind: TransportError.Kind, message: String)?
+    /// The deadline under which the transfer sits in the driver's ``DeadlineQueue``.
+    var armedDeadline: UInt64?
+    /// The driver running the transfer; set while it runs, cleared when it finishes.
+    var driver: MultiDriver?
+    /// `CURLOPT_HTTPHEADER` list, alive until the transfer ends.
+    var headerList: UnsafeMutablePointer<curl_slist>?
+
+    init(request: TransportRequest, startNanos: UInt64) {
+        self.request = request
+        self.startNanos = startNanos
+        headerDeadline = request.headerTimeout.map { Self.add(startNanos, $0) }
+        overallDeadline = request.deadline.map { Self.add(startNanos, $0) }
+    }
+
+    deinit {
+        if let headerList { curl_slist_free_all(headerList) }
+    }
+
+    /// The deadline that matters now: the header deadline until the final headers arrive,
+    /// then only the overall one.
+    var nextDeadline: UInt64? {
+        let header = parser.isComplete ? nil : headerDeadline
+        switch (header, overallDeadline) {
+        case let (h?, o?): return min(h, o)
+        case let (h?, nil): return h
+        case let (nil, o): return o
+        }
+    }
+
+    var isFinished: Bool {
+        if case .finished = state { return true }
+        return false
+    }
+
+    func error(_ kind: TransportError.Kind, curlCode: CURLcode? = nil, message: String) -> TransportError {
+        TransportError(
+            kind: kind,
+            delivery: CurlCodes.delivery(requestAttempts: requestAttempts),
+            endpoint: request.endpoint,
+            curlCode: curlCode.map { Int32(bitPattern: $0.rawValue) },
+            message: message
+        )
+    }
+
+    private static func add(_ start: UInt64, _ duration: Duration) -> UInt64 {
+        let (sum, overflow) = start.addingReportingOverflow(duration.nanosecondsClamped)
+        return overflow ? .max : sum
+    }
+}

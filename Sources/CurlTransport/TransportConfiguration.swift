@@ -1,0 +1,85 @@
+/// Settings that apply to every request of one ``CurlTransport``.
+package struct TransportConfiguration: Sendable {
+    /// TLS material for `https://` endpoints. Verification of the server's certificate and host
+    /// name is on unless ``insecureSkipVerification`` is set.
+    package struct TLS: Sendable, Hashable {
+        /// PEM bundle of the CAs to trust; `nil` uses the system's.
+        package var caFile: String?
+        /// PEM client certificate, for mutual TLS.
+        package var certificateFile: String?
+        /// PEM private key of ``certificateFile``.
+        package var keyFile: String?
+        /// Turns off verification of the server's certificate chain and host name.
+        package var insecureSkipVerification: Bool
+
+        package init(
+            caFile: String? = nil,
+            certificateFile: String? = nil,
+            keyFile: String? = nil,
+            insecureSkipVerification: Bool = false
+        ) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.insecureSkipVerification = insecureSkipVerification
+        }
+    }
+
+    /// Time allowed for the TCP connect (and TLS handshake) of a new connection.
+    package var connectTimeout: Duration
+    /// Responses with a larger body fail with ``TransportError/Kind/responseTooLarge``.
+    package var maxResponseBodyBytes: Int
+    /// Idle connections libcurl keeps for reuse (`CURLMOPT_MAXCONNECTS`).
+    package var maxCachedConnections: Int
+    /// TCP keepalive: idle time before the first probe, and the interval between probes.
+    package var keepAliveIdle: Duration
+    package var keepAliveInterval: Duration
+    /// Unanswered probes after which the kernel drops the connection (`TCP_KEEPCNT`).
+    package var keepAliveProbes: Int
+    /// libcurl's receive buffer per transfer (`CURLOPT_BUFFERSIZE`) for ordinary requests and
+    /// for long polls. Long polls sit idle by the thousand, so theirs is small.
+    package var receiveBufferBytes: Int
+    package var longPollReceiveBufferBytes: Int
+    package var tls: TLS
+
+    package init(
+        connectTimeout: Duration = .seconds(2),
+        maxResponseBodyBytes: Int = 64 << 20,
+        maxCachedConnections: Int = 64,
+        keepAliveIdle: Duration = .seconds(30),
+        keepAliveInterval: Duration = .seconds(5),
+        keepAliveProbes: Int = 3,
+        receiveBufferBytes: Int = 16 << 10,
+        longPollReceiveBufferBytes: Int = 4 << 10,
+        tls: TLS = TLS()
+    ) {
+        self.connectTimeout = connectTimeout
+        self.maxResponseBodyBytes = maxResponseBodyBytes
+        self.maxCachedConnections = maxCachedConnections
+        self.keepAliveIdle = keepAliveIdle
+        self.keepAliveInterval = keepAliveInterval
+        self.keepAliveProbes = keepAliveProbes
+        self.receiveBufferBytes = receiveBufferBytes
+        self.longPollReceiveBufferBytes = longPollReceiveBufferBytes
+        self.tls = tls
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating at the bounds of `UInt64` (negative becomes 0).
+    package var nanosecondsClamped: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 { return 0 }
+        let (s, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        let (total, overflow2) = s.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        return overflow2 ? .max : total
+    }
+
+    /// Milliseconds for libcurl's `_MS` options, rounded up so a timeout never fires early.
+    package var millisecondsRoundedUp: Int {
+        let nanos = nanosecondsClamped
+        let ms = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1)
+        return Int(clamping: ms)
+    }
+}

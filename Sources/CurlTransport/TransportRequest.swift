@@ -1,0 +1,141 @@
+/// The HTTP methods the etcd v2 API uses.
+package enum HTTPMethod: String, Sendable, Hashable {
+    case get = "GET"
+    case head = "HEAD"
+    case put = "PUT"
+    case post = "POST"
+    case delete = "DELETE"
+
+    /// Whether sending the request twice has the same effect as sending it once.
+    ///
+    /// etcd's `PUT` and `DELETE` can be conditional (compare-and-swap, compare-and-delete) and
+    /// advance the store's index, so only `GET` and `HEAD` count as idempotent here.
+    package var isIdempotentByDefault: Bool {
+        switch self {
+        case .get, .head: true
+        case .put, .post, .delete: false
+        }
+    }
+}
+
+/// One header field, as sent or as received.
+package struct HTTPHeader: Sendable, Hashable {
+    package var name: String
+    package var value: String
+
+    package init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+extension Array where Element == HTTPHeader {
+    /// The value of the first header named `name` (compared case-insensitively), if any.
+    package func first(named name: String) -> String? {
+        first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive comparison, enough for HTTP field names.
+    package func caseInsensitiveEquals(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        for (a, b) in zip(utf8, other.utf8) where a != b {
+            let la = (a >= 65 && a <= 90) ? a + 32 : a
+            let lb = (b >= 65 && b <= 90) ? b + 32 : b
+            if la != lb { return false }
+        }
+        return true
+    }
+}
+
+/// Basic-auth credentials, handed to libcurl and never logged.
+package struct BasicCredentials: Sendable, Hashable {
+    package var username: String
+    package var password: String
+
+    package init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// One request for ``CurlTransport/execute(_:)``.
+///
+/// The URL is split into `endpoint` (scheme and authority, e.g. `http://127.0.0.1:2379`) and
+/// `pathAndQuery` (already percent-encoded), so that errors and logs can name the endpoint
+/// without parsing the URL again, and so that no credentials ever sit in a URL.
+package struct TransportRequest: Sendable {
+    package var method: HTTPMethod
+    /// Scheme and authority only: `http://host:port` or `https://host:port`.
+    package var endpoint: String
+    /// Path and query, percent-encoded, starting with `/`.
+    package var pathAndQuery: String
+    package var headers: [HTTPHeader]
+    package var body: [UInt8]?
+    /// Time from the start of the request until the final response header block has arrived.
+    /// `nil` turns it off (watch long polls).
+    package var headerTimeout: Duration?
+    /// Time from the start of the request until the whole response has arrived. `nil`: none.
+    package var deadline: Duration?
+    /// Whether a second send is harmless. When `false`, libcurl's silent re-send of a request
+    /// whose reused connection returned nothing is refused, and the failure is reported as
+    /// ``TransportError/Delivery/possiblySent``.
+    package var isIdempotent: Bool
+    /// A long poll (etcd watch): the transfer gets a small receive buffer, since thousands
+    /// of them may sit idle at once.
+    package var isLongPoll: Bool
+    package var credentials: BasicCredentials?
+
+    package init(
+        method: HTTPMethod,
+        endpoint: String,
+        pathAndQuery: String,
+        headers: [HTTPHeader] = [],
+        body: [UInt8]? = nil,
+        headerTimeout: Duration? = nil,
+        deadline: Duration? = nil,
+        isIdempotent: Bool? = nil,
+        isLongPoll: Bool = false,
+        credentials: BasicCredentials? = nil
+    ) {
+        self.method = method
+        self.endpoint = endpoint
+        self.pathAndQuery = pathAndQuery
+        self.headers = headers
+        self.body = body
+        self.headerTimeout = headerTimeout
+        self.deadline = deadline
+        self.isIdempotent = isIdempotent ?? method.isIdempotentByDefault
+        self.isLongPoll = isLongPoll
+        self.credentials = credentials
+    }
+
+    /// The full URL handed to libcurl.
+    package var url: String { endpoint + pathAndQuery }
+
+    /// The path without its query, for logs.
+    package var pathForLogging: Substring {
+        pathAndQuery.prefix { $0 != "?" }
+    }
+}
+
+/// What came back: the final header block and the whole body.
+package struct TransportResponse: Sendable {
+    package var status: Int
+    /// The fields of the final header block (interim 1xx blocks are dropped), in arrival order.
+    package var headers: [HTTPHeader]
+    package var body: [UInt8]
+    /// Whether the request went out on a connection kept from an earlier request.
+    package var reusedConnection: Bool
+    /// Time from the start of the request until its completion.
+    package var duration: Duration
+
+    package init(status: Int, headers: [HTTPHeader], body: [UInt8], reusedConnection: Bool, duration: Duration) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.reusedConnection = reusedConnection
+        self.duration = duration
+    }
+}

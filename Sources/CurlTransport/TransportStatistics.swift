@@ -1,0 +1,17 @@
+/// Counters of one ``CurlTransport``, for tests and the benchmark.
+package struct TransportStatistics: Sendable, Equatable {
+    /// New TCP connections libcurl opened (`CURLINFO_NUM_CONNECTS`, summed over transfers).
+    package var connectionsOpened = 0
+    /// Sockets created for connections (`CURLOPT_SOCKOPTFUNCTION`).
+    package var socketsOpened = 0
+    /// Sockets libcurl asked to close (`CURLOPT_CLOSESOCKETFUNCTION`).
+    package var socketsClosed = 0
+    /// Transfers that were added to the multi handle and have completed, in any way.
+    package var completedTransfers = 0
+    /// Transfers in flight right now.
+    package var runningTransfers = 0
+    /// Sockets being watched or waiting for their sources to finish before closing.
+    package var trackedSockets = 0
+
+    package init() {}
+}
