@@ -75,6 +75,7 @@ let package = Package(
                 "CurlTransport",
                 "EtcdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -9,53 +9,77 @@ import Darwin
 
 /// The dispatch sources watching one socket for libcurl.
 ///
-/// libdispatch needs a file descriptor to stay open until every source on it has run its
-/// cancel handler, while libcurl closes a socket right after `CURL_POLL_REMOVE`. So sockets are
-/// closed through `CURLOPT_CLOSESOCKETFUNCTION`, and a close that arrives while sources are still
-/// live is deferred to the last cancel handler. Until then the descriptor cannot be reused by a
-/// new connection. Confined to the driver's queue.
+/// Two rules of libdispatch shape this type:
+/// - A file descriptor must stay open until every source on it has run its cancel handler,
+///   while libcurl closes a socket right after `CURL_POLL_REMOVE`. So sockets are closed through
+///   `CURLOPT_CLOSESOCKETFUNCTION`, and a close that arrives while sources are live is deferred
+///   to the last cancel handler. Until then the descriptor cannot be reused by a new connection.
+/// - A new source must not be registered for a descriptor and direction while the previous
+///   source for them is still being cancelled: the epoll registration of the new one can be
+///   lost, and the transfer then waits forever. libcurl does unregister and re-register a socket
+///   back to back, so the wanted state is recorded and applied once the old source is gone
+///   (swift-corelibs-foundation's `_SocketReference` solves the same problem).
+///
+/// Confined to the driver's queue.
 final class SocketWatch {
+    private enum Direction: Int {
+        case read = 0
+        case write = 1
+    }
+
     let fd: curl_socket_t
-    private var read: (any DispatchSourceRead)?
-    private var write: (any DispatchSourceWrite)?
-    /// Sources created and not yet through their cancel handler.
-    private(set) var liveSources = 0
+    private var sources: [(any DispatchSourceProtocol)?] = [nil, nil]
+    private var wanted = [false, false]
+    /// Sources cancelled whose cancel handler has not run yet, per direction.
+    private var cancelling = [0, 0]
     private(set) var closeRequested = false
 
     init(fd: curl_socket_t) {
         self.fd = fd
     }
 
-    /// Makes the sources match what libcurl wants watched.
-    func watch(read wantRead: Bool, write wantWrite: Bool, driver: MultiDriver) {
-        if wantRead, read == nil {
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: driver.queue)
-            let fd = self.fd
-            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_IN) }
-            source.setCancelHandler { [weak driver] in self.sourceFinished(driver) }
-            liveSources += 1
-            source.activate()
-            read = source
-        } else if !wantRead, let source = read {
-            source.cancel()
-            read = nil
-        }
-        if wantWrite, write == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: driver.queue)
-            let fd = self.fd
-            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_OUT) }
-            source.setCancelHandler { [weak driver] in self.sourceFinished(driver) }
-            liveSources += 1
-            source.activate()
-            write = source
-        } else if !wantWrite, let source = write {
-            source.cancel()
-            write = nil
+    /// Sources created and not yet through their cancel handler.
+    var liveSources: Int {
+        sources.count { $0 != nil } + cancelling[0] + cancelling[1]
+    }
+
+    /// Records what libcurl wants watched and makes the sources match as far as allowed now.
+    func watch(read: Bool, write: Bool, driver: MultiDriver) {
+        wanted = [read, write]
+        reconcile(driver)
+    }
+
+    private func reconcile(_ driver: MultiDriver) {
+        for direction in [Direction.read, .write] {
+            let i = direction.rawValue
+            if wanted[i], sources[i] == nil, cancelling[i] == 0, !closeRequested {
+                sources[i] = makeSource(direction, driver: driver)
+            } else if !wanted[i], let source = sources[i] {
+                sources[i] = nil
+                cancelling[i] += 1
+                source.cancel()
+            }
         }
     }
 
+    private func makeSource(_ direction: Direction, driver: MultiDriver) -> any DispatchSourceProtocol {
+        let fd = self.fd
+        let source: any DispatchSourceProtocol
+        switch direction {
+        case .read:
+            source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: driver.queue)
+            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_IN) }
+        case .write:
+            source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: driver.queue)
+            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_OUT) }
+        }
+        source.setCancelHandler { [weak driver] in self.sourceCancelled(direction, driver) }
+        source.activate()
+        return source
+    }
+
     /// libcurl wants the socket closed: now if no source is live, else after the last one.
-    /// Returns whether it was closed now.
+    /// Returns whether it may be closed now.
     func requestClose(driver: MultiDriver) -> Bool {
         watch(read: false, write: false, driver: driver)
         guard liveSources > 0 else { return true }
@@ -63,12 +87,17 @@ final class SocketWatch {
         return false
     }
 
-    private func sourceFinished(_ driver: MultiDriver?) {
-        liveSources -= 1
-        guard liveSources == 0, closeRequested else { return }
-        closeRequested = false
-        _ = close(fd)
-        driver?.socketClosed(self)
+    private func sourceCancelled(_ direction: Direction, _ driver: MultiDriver?) {
+        cancelling[direction.rawValue] -= 1
+        if closeRequested {
+            guard liveSources == 0 else { return }
+            closeRequested = false
+            _ = close(fd)
+            driver?.socketClosed(self)
+        } else if let driver {
+            reconcile(driver)
+            driver.socketWatchSettled(self)
+        }
     }
 }
 
@@ -102,6 +131,14 @@ extension MultiDriver {
         let result = close(fd)
         resumeShutdownWaitersIfIdle()
         return result
+    }
+
+    /// A source of `watch` finished cancelling. After shutdown, a socket libcurl closed itself
+    /// (it does so for a connection still in its handshake) is forgotten once its sources are gone.
+    func socketWatchSettled(_ watch: SocketWatch) {
+        guard isShutDown, watch.liveSources == 0, sockets[watch.fd] === watch else { return }
+        sockets[watch.fd] = nil
+        resumeShutdownWaitersIfIdle()
     }
 
     /// A deferred close has happened.

@@ -29,7 +29,7 @@ final class MultiDriver: @unchecked Sendable {
     private var running: [ObjectIdentifier: Transfer] = [:]
     private var idleHandles: [EasyHandle] = []
     private let maxIdleHandles = 64
-    private var isShutDown = false
+    private(set) var isShutDown = false
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(configuration: TransportConfiguration, logger: Logger) throws(TransportError) {
@@ -278,6 +278,9 @@ final class MultiDriver: @unchecked Sendable {
             deadlineTimer?.cancel()
             curlTimer = nil
             deadlineTimer = nil
+            // libcurl closes a socket still in its TCP handshake without the close callback;
+            // such entries have nothing left to wait for.
+            sockets = sockets.filter { $0.value.liveSources > 0 || $0.value.closeRequested }
         }
         if let done { shutdownWaiters.append(done) }
         resumeShutdownWaitersIfIdle()

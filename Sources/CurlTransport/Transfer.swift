@@ -73,7 +73,8 @@ final class Transfer: @unchecked Sendable {
             delivery: CurlCodes.delivery(requestAttempts: requestAttempts),
             endpoint: request.endpoint,
             curlCode: curlCode.map { Int32(bitPattern: $0.rawValue) },
-            message: message
+            message: message,
+            elapsed: .nanoseconds(DispatchTime.now().uptimeNanoseconds &- startNanos)
         )
     }
 

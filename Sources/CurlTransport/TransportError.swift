@@ -48,13 +48,20 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
     package var curlCode: Int32?
     /// A human-readable account: libcurl's error buffer or the transport's own words.
     package var message: String
+    /// Time from the start of the request until the transport decided it failed, measured on
+    /// the transport's queue (so it does not include the wait for the caller's task to resume).
+    package var elapsed: Duration?
 
-    package init(kind: Kind, delivery: Delivery, endpoint: String, curlCode: Int32? = nil, message: String) {
+    package init(
+        kind: Kind, delivery: Delivery, endpoint: String, curlCode: Int32? = nil, message: String,
+        elapsed: Duration? = nil
+    ) {
         self.kind = kind
         self.delivery = delivery
         self.endpoint = endpoint
         self.curlCode = curlCode
         self.message = message
+        self.elapsed = elapsed
     }
 
     package var description: String {

@@ -1,0 +1,136 @@
+@testable import CurlTransport
+import EtcdTestSupport
+import Testing
+
+/// Every class of transport failure, each produced by a server that really does it.
+struct TransportErrorTests {
+    @Test func connectionRefusedIsNotSent() async throws {
+        let port = try FreePort.allocate()  // nothing listens there
+        let transport = try CurlTransport()
+        let url = "http://127.0.0.1:\(port)"
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(.post, url, body: "value=x")) }
+        let transportError = TransportTest.expect(error, kind: .couldNotConnect, delivery: .notSent)
+        #expect(transportError?.endpoint == url)
+        #expect(transportError?.curlCode == 7)
+        #expect(transportError?.message.isEmpty == false)
+        await transport.shutdown()
+    }
+
+    @Test func connectTimeoutIsNotSent() async throws {
+        let listener = try UnacceptingListener()
+        let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .milliseconds(150)))
+        let (error, elapsed) = await TransportTest.failure { try await transport.execute(TransportTest.request(.put, listener.url, body: "value=x")) }
+        TransportTest.expect(error, kind: .connectTimeout, delivery: .notSent)
+        #expect(elapsed >= .milliseconds(150))
+        #expect(elapsed < .milliseconds(150) + TransportTest.slack)
+        await transport.shutdown()
+    }
+
+    @Test func aHeaderTimeoutDuringConnectIsNotSent() async throws {
+        let listener = try UnacceptingListener()
+        let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .seconds(10)))
+        let request = TransportTest.request(.put, listener.url, body: "value=x", headerTimeout: .milliseconds(150))
+        let (error, _) = await TransportTest.failure { try await transport.execute(request) }
+        TransportTest.expect(error, kind: .headerTimeout, delivery: .notSent)
+        await transport.shutdown()
+    }
+
+    @Test func closedRightAfterAcceptIsPossiblySent() async throws {
+        let server = try LoopbackServer(.closeOnAccept)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
+        TransportTest.expect(error, kind: .connectionClosed, delivery: .possiblySent)
+        await transport.shutdown()
+    }
+
+    @Test func closedAfterTheRequestIsPossiblySent() async throws {
+        let server = try LoopbackServer(.closeAfterRequest)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(.post, server.url, body: "value=x")) }
+        TransportTest.expect(error, kind: .connectionClosed, delivery: .possiblySent)
+        #expect(server.requestsReceived == 1)
+        await transport.shutdown()
+    }
+
+    @Test func garbageIsAMalformedResponse() async throws {
+        let server = try LoopbackServer(.garbage)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
+        TransportTest.expect(error, kind: .malformedResponse, delivery: .possiblySent)
+        await transport.shutdown()
+    }
+
+    @Test func aTruncatedBodyIsAClosedConnection() async throws {
+        let server = try LoopbackServer(.truncatedBody)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
+        TransportTest.expect(error, kind: .connectionClosed, delivery: .possiblySent)
+        await transport.shutdown()
+    }
+
+    @Test func aHugeBodyHitsTheCapWithoutBeingRead() async throws {
+        let server = try LoopbackServer(.hugeBody(bytes: 256 << 20))
+        defer { server.shutdown() }
+        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 1 << 20))
+        let (error, elapsed) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
+        TransportTest.expect(error, kind: .responseTooLarge, delivery: .possiblySent)
+        #expect(elapsed < .seconds(5))
+        try await TransportTest.expectUsable(transport)
+        await transport.shutdown()
+    }
+
+    @Test func aBodyUnderTheCapArrivesWhole() async throws {
+        let server = try LoopbackServer(.hugeBody(bytes: 3 << 20))
+        defer { server.shutdown() }
+        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 4 << 20))
+        let response = try await transport.execute(TransportTest.request(server.url))
+        #expect(response.body.count == 3 << 20)
+        #expect(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
+        await transport.shutdown()
+    }
+
+    @Test func aFailedTLSHandshakeIsATLSError() async throws {
+        let server = try LoopbackServer(.closeOnAccept)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let url = "https://127.0.0.1:\(server.port)"
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(url)) }
+        TransportTest.expect(error, kind: .tls, delivery: .notSent)
+        await transport.shutdown()
+    }
+
+    @Test func aMalformedURLIsAnInvalidRequest() async throws {
+        let transport = try CurlTransport()
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request("http://exa mple:1")) }
+        TransportTest.expect(error, kind: .invalidRequest, delivery: .notSent)
+        await transport.shutdown()
+    }
+
+    @Test func shutdownFailsWhatIsInFlightAndWhatComesAfter() async throws {
+        let server = try LoopbackServer(.blackHole)
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let inFlight = (0..<4).map { _ in Task { try await transport.execute(TransportTest.request(server.url)) } }
+        try await Task.sleep(for: .milliseconds(100))
+        await transport.shutdown()
+        for task in inFlight {
+            let result = await task.result
+            if case .failure(let error) = result {
+                TransportTest.expect(error, kind: .shutdown, delivery: .possiblySent)
+            } else {
+                Issue.record("an in-flight request survived shutdown")
+            }
+        }
+        let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
+        TransportTest.expect(error, kind: .shutdown, delivery: .notSent)
+        let statistics = await transport.statistics()
+        #expect(statistics.trackedSockets == 0)
+        #expect(statistics.socketsOpened == 4)
+        #expect(statistics.socketsClosed == statistics.socketsOpened)
+        await transport.shutdown()  // idempotent
+    }
+}

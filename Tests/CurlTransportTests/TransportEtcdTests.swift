@@ -1,0 +1,114 @@
+@testable import CurlTransport
+import EtcdTestSupport
+import Testing
+
+/// The transport against a real etcd started by the harness.
+struct TransportEtcdTests {
+    /// Runs `count` operations, at most `width` at a time.
+    private func concurrently(
+        _ count: Int, width: Int, _ operation: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<width {
+                group.addTask {
+                    for i in stride(from: worker, to: count, by: width) { try await operation(i) }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func put(_ key: String, _ value: String, on endpoint: String) -> TransportRequest {
+        TransportTest.request(.put, endpoint, path: "/v2/keys/\(key)", body: "value=\(value)", headerTimeout: .seconds(5))
+    }
+
+    @Test func manyConcurrentGetsAndPutsReuseConnections() async throws {
+        try await withEtcdCluster(members: 1) { cluster in
+            let endpoint = cluster.clientURLs[0]
+            let transport = try CurlTransport()
+
+            // Hold 32 long polls open at once, so 32 connections exist, then release them.
+            let watches = (0..<32).map { _ in
+                Task {
+                    try await transport.execute(
+                        TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/v2/keys/warm?wait=true", isLongPoll: true))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await LoopbackHTTP.request("PUT", endpoint + "/v2/keys/warm", body: "value=go")
+            for watch in watches {
+                #expect(try await watch.value.status == 200)
+            }
+            let warm = await transport.statistics()
+            #expect(warm.connectionsOpened == 32)
+
+            try await concurrently(300, width: 32) { i in
+                let response = try await transport.execute(put("conc/k\(i)", "v\(i)", on: endpoint))
+                #expect(response.status == 201)
+                #expect(response.headers.first(named: "X-Etcd-Index") != nil)
+            }
+            try await concurrently(1000, width: 32) { i in
+                let key = i % 300
+                let response = try await transport.execute(
+                    TransportTest.request(endpoint, path: "/v2/keys/conc/k\(key)", headerTimeout: .seconds(5)))
+                #expect(response.status == 200)
+                #expect(String(decoding: response.body, as: UTF8.self).contains(#""value":"v\#(key)""#))
+            }
+            let steady = await transport.statistics()
+            #expect(steady.connectionsOpened == warm.connectionsOpened, "reconnects in steady state")
+            #expect(steady.socketsOpened == warm.socketsOpened)
+
+            // What the transport wrote is what etcd holds, read by an independent client.
+            let reply = try await LoopbackHTTP.request("GET", endpoint + "/v2/keys/conc/k299")
+            #expect(reply.body.contains(#""value":"v299""#))
+            await transport.shutdown()
+        }
+    }
+
+    @Test func errorStatusesComeBackAsResponses() async throws {
+        try await withEtcdCluster(members: 1) { cluster in
+            let endpoint = cluster.clientURLs[0]
+            let transport = try CurlTransport()
+            let missing = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/missing"))
+            #expect(missing.status == 404)
+            #expect(missing.headers.first(named: "x-etcd-index") != nil)
+            #expect(String(decoding: missing.body, as: UTF8.self).contains(#""errorCode":100"#))
+            let version = try await transport.execute(TransportTest.request(endpoint, path: "/version"))
+            #expect(version.status == 200)
+            #expect(String(decoding: version.body, as: UTF8.self).contains("etcdserver"))
+            await transport.shutdown()
+        }
+    }
+
+    @Test func aLongPollWaitsWithoutAHeaderTimeout() async throws {
+        try await withEtcdCluster(members: 1) { cluster in
+            let endpoint = cluster.clientURLs[0]
+            let transport = try CurlTransport()
+            let watch = Task {
+                try await transport.execute(
+                    TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/v2/keys/lp?wait=true", isLongPoll: true))
+            }
+            try await Task.sleep(for: .milliseconds(400))
+            _ = try await transport.execute(put("lp", "fired", on: endpoint))
+            let response = try await watch.value
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self).contains(#""value":"fired""#))
+            await transport.shutdown()
+        }
+    }
+
+    @Test func valuesOfAnySizeAndEncodingRoundTrip() async throws {
+        try await withEtcdCluster(members: 1) { cluster in
+            let endpoint = cluster.clientURLs[0]
+            let transport = try CurlTransport()
+            let big = String(repeating: "a", count: 1 << 20)
+            let stored = try await transport.execute(put("big", big, on: endpoint))
+            #expect(stored.status == 201)
+            let read = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/big"))
+            #expect(read.body.count > 1 << 20)
+            let empty = try await transport.execute(put("empty", "", on: endpoint))
+            #expect(empty.status == 201)
+            await transport.shutdown()
+        }
+    }
+}
