@@ -1,0 +1,80 @@
+public import Logging
+
+extension EtcdClient {
+    /// Basic-auth credentials, sent on every request and never logged.
+    public struct Credentials: Sendable, Hashable {
+        public var username: String
+        public var password: String
+
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
+    }
+
+    /// TLS material for `https://` endpoints. The server's certificate and host name are
+    /// verified unless ``insecureSkipVerification`` is set.
+    public struct TLS: Sendable, Hashable {
+        /// PEM bundle of the CAs to trust; `nil` uses the system's.
+        public var caFile: String?
+        /// PEM client certificate, for mutual TLS.
+        public var certificateFile: String?
+        /// PEM private key of ``certificateFile``.
+        public var keyFile: String?
+        /// Turns off verification of the server's certificate and host name. For tests only.
+        public var insecureSkipVerification: Bool
+
+        public init(
+            caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
+            insecureSkipVerification: Bool = false
+        ) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.insecureSkipVerification = insecureSkipVerification
+        }
+    }
+
+    /// How an ``EtcdClient`` reaches the cluster.
+    public struct Configuration: Sendable {
+        /// Client URLs of the members, each `http://host:port` or `https://host:port`.
+        public var endpoints: [String]
+        /// Time from the start of a request until the response headers must have arrived, on
+        /// each endpoint tried; then the next endpoint is tried. Watches are exempt. `nil`
+        /// waits forever (the Go client's default, which hangs on a stopped member).
+        public var headerTimeoutPerRequest: Duration?
+        /// Time allowed for a new connection (TCP and TLS) to an endpoint.
+        public var connectTimeout: Duration
+        /// Basic-auth credentials for every request.
+        public var credentials: Credentials?
+        /// TLS material for `https://` endpoints.
+        public var tls: TLS
+        /// Responses with a larger body fail with ``EtcdTransportError/Kind/responseTooLarge``.
+        public var maxResponseBodyBytes: Int
+        /// Where requests are logged, at `debug` level (endpoint, method, path, status,
+        /// duration; never credentials or values).
+        public var logger: Logger
+
+        /// - Parameters:
+        ///   - endpoints: Client URLs of the members.
+        ///   - headerTimeoutPerRequest: Header timeout per endpoint tried; default 5 seconds.
+        ///   - connectTimeout: Connect timeout per new connection; default 2 seconds.
+        public init(
+            endpoints: [String],
+            headerTimeoutPerRequest: Duration? = .seconds(5),
+            connectTimeout: Duration = .seconds(2),
+            credentials: Credentials? = nil,
+            tls: TLS = TLS(),
+            maxResponseBodyBytes: Int = 64 << 20,
+            logger: Logger = Logger(label: "swift-etcd-v2")
+        ) {
+            self.endpoints = endpoints
+            self.headerTimeoutPerRequest = headerTimeoutPerRequest
+            self.connectTimeout = connectTimeout
+            self.credentials = credentials
+            self.tls = tls
+            self.maxResponseBodyBytes = maxResponseBodyBytes
+            self.logger = logger
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import CurlTransport
+import Foundation
+
+/// A client of an etcd cluster's v2 API.
+///
+/// ```swift
+/// let client = try EtcdClient(configuration: .init(endpoints: ["http://127.0.0.1:2379"],
+///                                                  headerTimeoutPerRequest: .seconds(1)))
+/// let r = try await client.keys.set("/foo", value: "bar")
+/// let g = try await client.keys.get("/foo")
+/// print(g.node?.value ?? "-", r.index ?? 0)
+/// await client.shutdown()
+/// ```
+///
+/// One client holds one libcurl-multi transport: every request and watch of the client shares
+/// its connections, its event loop and its timers. Make one per cluster and share it.
+public final class EtcdClient: Sendable {
+    /// The configuration the client was made with (endpoints validated).
+    public let configuration: Configuration
+    let requester: ClusterRequester
+    private let transport: CurlTransport
+
+    /// Makes a client; no request is sent yet.
+    ///
+    /// - Throws: ``EtcdConfigurationError`` when there is no endpoint or an endpoint is not
+    ///   `http(s)://host[:port]`; ``EtcdTransportError`` if libcurl cannot be initialised.
+    public init(configuration: Configuration) throws {
+        guard !configuration.endpoints.isEmpty else {
+            throw EtcdConfigurationError(message: "no endpoints configured")
+        }
+        var configuration = configuration
+        configuration.endpoints = try configuration.endpoints.map { url throws(EtcdConfigurationError) in
+            try Endpoint.validate(url)
+        }
+        self.configuration = configuration
+        let transportConfiguration = TransportConfiguration(
+            connectTimeout: configuration.connectTimeout,
+            maxResponseBodyBytes: configuration.maxResponseBodyBytes,
+            tls: TransportConfiguration.TLS(
+                caFile: configuration.tls.caFile,
+                certificateFile: configuration.tls.certificateFile,
+                keyFile: configuration.tls.keyFile,
+                insecureSkipVerification: configuration.tls.insecureSkipVerification
+            )
+        )
+        do {
+            transport = try CurlTransport(configuration: transportConfiguration, logger: configuration.logger)
+        } catch {
+            throw EtcdTransportError(error)
+        }
+        requester = ClusterRequester(transport: transport, endpoints: configuration.endpoints, configuration: configuration)
+    }
+
+    /// The keys API at the root of the key space.
+    public var keys: KeysAPI { KeysAPI(requester: requester, prefix: EtcdKeyPath.defaultPrefix) }
+
+    /// The keys API with every key under `prefix` (Go's `NewKeysAPIWithPrefix`).
+    ///
+    /// - Throws: ``EtcdKeyError`` if `prefix` is not a valid key.
+    public func keys(prefix: String) throws -> KeysAPI {
+        let escaped = try EtcdKeyPath.escapedPath(prefix: EtcdKeyPath.defaultPrefix, key: prefix)
+        return KeysAPI(requester: requester, prefix: escaped)
+    }
+
+    /// The versions of the server and the cluster, from `/version`.
+    public func version() async throws -> EtcdVersion {
+        let (response, endpoint) = try await requester.send(.get, "/version", isIdempotent: true)
+        guard response.status == 200,
+            let version = try? JSONDecoder().decode(EtcdVersion.self, from: Data(response.body))
+        else {
+            throw EtcdResponseError(
+                kind: response.status == 200 ? .invalidBody : .unexpectedStatus(response.status),
+                endpoint: endpoint, status: response.status, detail: "no etcd version in the response",
+                body: response.body)
+        }
+        return version
+    }
+
+    /// Ends every request and watch in flight and releases the connections.
+    public func shutdown() async {
+        await transport.shutdown()
+    }
+}
+
+/// What `/version` answers.
+public struct EtcdVersion: Sendable, Hashable, Codable {
+    /// The member's etcd version, e.g. `3.4.23`.
+    public var server: String
+    /// The cluster's version, e.g. `3.4.0`.
+    public var cluster: String
+
+    enum CodingKeys: String, CodingKey {
+        case server = "etcdserver"
+        case cluster = "etcdcluster"
+    }
+}

@@ -1,0 +1,63 @@
+import CurlTransport
+
+/// etcd's v2 key space: reads, writes, compare-and-swap, deletes and watches.
+///
+/// Every call either returns the server's ``Response``, or throws:
+/// - `CancellationError` when the calling task is cancelled;
+/// - ``EtcdError`` for etcd's own answer (key not found, compare failed, …);
+/// - ``EtcdClusterError`` when every endpoint failed, listing each endpoint's failure;
+/// - ``EtcdTransportError`` with delivery `possiblySent` when a write may have reached a
+///   member and the answer was lost: it is never sent a second time behind your back;
+/// - ``EtcdResponseError`` when an endpoint answered with something that is not etcd v2;
+/// - ``EtcdKeyError`` / ``EtcdOptionError`` before sending, for a key or option etcd
+///   cannot represent.
+public struct KeysAPI: Sendable {
+    let requester: ClusterRequester
+    /// Escaped path prefix, `/v2/keys` or below.
+    let prefix: String
+
+    /// Reads `key` (a value or a directory).
+    public func get(_ key: String, options: GetOptions = GetOptions()) async throws -> Response {
+        try await perform(KeysRequestBuilder.get(key: key, options: options, prefix: prefix))
+    }
+
+    /// Writes `value` to `key`, conditionally on `options` (compare-and-swap, TTL, …).
+    public func set(_ key: String, value: String, options: SetOptions = SetOptions()) async throws -> Response {
+        try await perform(KeysRequestBuilder.set(key: key, value: value, options: options, prefix: prefix))
+    }
+
+    /// Creates `key`; fails with ``EtcdError/Code/nodeExist`` if it exists.
+    public func create(_ key: String, value: String, ttl: TTL? = nil) async throws -> Response {
+        try await perform(KeysRequestBuilder.create(key: key, value: value, ttl: ttl, prefix: prefix))
+    }
+
+    /// Updates an existing `key`; fails with ``EtcdError/Code/keyNotFound`` if it is missing.
+    public func update(_ key: String, value: String, ttl: TTL? = nil) async throws -> Response {
+        try await perform(KeysRequestBuilder.update(key: key, value: value, ttl: ttl, prefix: prefix))
+    }
+
+    /// Creates a key named after the next index inside `directory` (a queue).
+    public func createInOrder(inDirectory directory: String, value: String, ttl: TTL? = nil) async throws -> Response {
+        try await perform(KeysRequestBuilder.createInOrder(directory: directory, value: value, ttl: ttl, prefix: prefix))
+    }
+
+    /// Deletes `key`, conditionally on `options`.
+    public func delete(_ key: String, options: DeleteOptions = DeleteOptions()) async throws -> Response {
+        try await perform(KeysRequestBuilder.delete(key: key, options: options, prefix: prefix))
+    }
+
+    /// Gives an existing `key` a new TTL, keeping its value and `createdIndex` and waking no
+    /// watcher; a missing key is an error (code 100), never silently recreated.
+    public func refresh(_ key: String, ttl: Duration) async throws -> Response {
+        try await perform(KeysRequestBuilder.refresh(key: key, ttl: ttl, prefix: prefix))
+    }
+
+    /// Sends `request` to the cluster and decodes the answer.
+    func perform(_ request: KeysRequest) async throws -> Response {
+        let (response, endpoint) = try await requester.send(
+            request.method, request.pathAndQuery, body: request.body, headers: request.headers,
+            isIdempotent: request.isIdempotent, isLongPoll: request.isLongPoll)
+        return try KeysResponseDecoder.decode(
+            status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
+    }
+}
