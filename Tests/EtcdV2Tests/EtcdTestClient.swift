@@ -1,0 +1,38 @@
+import EtcdTestSupport
+@testable import EtcdV2
+import Testing
+
+/// Runs `body` with a client on a fresh 1-member etcd cluster, and shuts both down.
+func withClient<T: Sendable>(
+    members: Int = 1,
+    headerTimeout: Duration? = .seconds(5),
+    _ body: (EtcdClient, EtcdCluster) async throws -> T
+) async throws -> T {
+    try await withEtcdCluster(members: members) { cluster in
+        let client = try EtcdClient(
+            configuration: .init(endpoints: cluster.clientURLs, headerTimeoutPerRequest: headerTimeout))
+        do {
+            let result = try await body(client, cluster)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+}
+
+/// The `EtcdError` that `body` throws, or an issue if it throws something else or nothing.
+func etcdError<T>(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
+) async -> EtcdError? {
+    do {
+        _ = try await body()
+        Issue.record("expected an EtcdError", sourceLocation: sourceLocation)
+    } catch let error as EtcdError {
+        return error
+    } catch {
+        Issue.record("expected an EtcdError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}

@@ -1,0 +1,92 @@
+import EtcdTestSupport
+@testable import EtcdV2
+import Testing
+
+/// Watches against a real etcd: ordering, restarts, compaction.
+struct WatchEtcdTests {
+    /// Collects the values of `count` changes from `watch`.
+    private func collect(_ count: Int, from watch: EtcdWatch) -> Task<[WatchEvent], any Error> {
+        Task {
+            var events: [WatchEvent] = []
+            for try await event in watch {
+                events.append(event)
+                if events.count == count { break }
+            }
+            return events
+        }
+    }
+
+    private func values(_ events: [WatchEvent]) -> [String] {
+        events.compactMap { if case .change(let r) = $0 { r.node?.value } else { nil } }
+    }
+
+    @Test func aThousandWritesArriveInOrderNoneLost() async throws {
+        try await withClient { client, _ in
+            let start = try await client.keys.set("/w/start", value: "s")
+            let watcher = collect(1000, from: client.keys.watch("/w", options: .init(afterIndex: start.index, recursive: true)))
+            for i in 0..<1000 { _ = try await client.keys.set("/w/k\(i % 10)", value: "\(i)") }
+            let events = try await watcher.value
+            #expect(values(events) == (0..<1000).map(String.init))
+        }
+    }
+
+    @Test func survivesAMemberRestartWithoutLosingEvents() async throws {
+        try await withClient { client, cluster in
+            let start = try await client.keys.set("/r/start", value: "s")
+            let watcher = collect(20, from: client.keys.watch("/r", options: .init(afterIndex: start.index, recursive: true)))
+            for i in 0..<10 { _ = try await client.keys.set("/r/k", value: "\(i)") }
+            try await cluster.kill(0)
+            try await cluster.restart(0)
+            try await cluster.waitHealthy()
+            for i in 10..<20 { _ = try await client.keys.set("/r/k", value: "\(i)") }
+            let events = try await watcher.value
+            #expect(values(events) == (0..<20).map(String.init))
+        }
+    }
+
+    @Test func eventIndexClearedResyncsThenResumes() async throws {
+        try await withClient { client, cluster in
+            let start = try await client.keys.set("/c/k", value: "start")
+            // More than 1,000 writes before the watch polls: etcd has dropped the history.
+            for i in 0..<1100 { _ = try await client.keys.set("/c/other", value: "\(i)") }
+            let watcher = collect(2, from: client.keys.watch("/c", options: .init(afterIndex: start.index, recursive: true)))
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await LoopbackHTTP.request("PUT", cluster.clientURL(0) + "/v2/keys/c/k", body: "value=after")
+            let events = try await watcher.value
+            guard events.count == 2, case .resynced(let current) = events[0], case .change(let next) = events[1] else {
+                Issue.record("expected a resync then a change, got \(events)")
+                return
+            }
+            #expect(current.node?.isDirectory == true)
+            #expect(next.node?.value == "after")
+        }
+    }
+
+    @Test func theFailPolicyThrowsEventIndexCleared() async throws {
+        try await withClient { client, _ in
+            let start = try await client.keys.set("/f/k", value: "start")
+            for i in 0..<1100 { _ = try await client.keys.set("/f/other", value: "\(i)") }
+            var iterator = client.keys.watch("/f", options: .init(afterIndex: start.index, recursive: true), onIndexCleared: .fail)
+                .makeAsyncIterator()
+            do {
+                _ = try await iterator.next()
+                Issue.record("expected error 401")
+            } catch let error as EtcdError {
+                #expect(error.isEventIndexCleared)
+            }
+        }
+    }
+
+    @Test func cancellingTheConsumerEndsTheWatch() async throws {
+        try await withClient { client, _ in
+            let watcher = Task {
+                var count = 0
+                for try await _ in client.keys.watch("/never/changes") { count += 1 }
+                return count
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            watcher.cancel()
+            #expect(try await watcher.value == 0)
+        }
+    }
+}
