@@ -7,6 +7,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etcdv2-bench",
         abstract: "Measure swift-etcd-v2 side by side with the reference etcd v2 clients.",
-        subcommands: [HeaderTimeoutCommand.self]
+        subcommands: [
+            SeqSetCommand.self, SeqGetCommand.self, ConcGetCommand.self, WatchersCommand.self,
+            HeaderTimeoutCommand.self,
+        ]
     )
 }

@@ -16,6 +16,21 @@ struct TransportErrorTests {
         await transport.shutdown()
     }
 
+    @Test func anUnresolvableHostIsNotSent() async throws {
+        // A DNS label longer than 63 bytes fails inside the resolver library, before any query
+        // leaves the machine (checked with strace: no packet to the name server).
+        let host = String(repeating: "a", count: 70) + ".invalid"
+        let transport = try CurlTransport()
+        for _ in 0..<3 {  // the threaded resolver's socketpair is reused safely each time
+            let (error, _) = await TransportTest.failure {
+                try await transport.execute(TransportTest.request(.put, "http://\(host):1", body: "value=x"))
+            }
+            TransportTest.expect(error, kind: .couldNotResolve, delivery: .notSent)
+        }
+        try await TransportTest.expectUsable(transport)
+        await transport.shutdown()
+    }
+
     @Test func connectTimeoutIsNotSent() async throws {
         let listener = try UnacceptingListener()
         let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .milliseconds(150)))

@@ -1,0 +1,160 @@
+import ArgumentParser
+import EtcdV2
+import Foundation
+
+/// The 32-byte value every benchmark writes.
+let benchValue = "0123456789abcdef0123456789abcdef"
+
+/// What every keys benchmark reports about the client: one transport, libcurl's connection cache.
+let benchTransportDescription =
+    "libcurl multi (one transport, one serial queue); keep-alive cache MAXCONNECTS=64; header timeout 5 s"
+
+/// The client the benchmarks use, on `ETCD_ENDPOINTS`.
+func makeBenchClient(headerTimeout: Duration? = .seconds(5)) throws -> EtcdClient {
+    let endpoints = BenchSupport.environment("ETCD_ENDPOINTS", default: "http://127.0.0.1:22379")
+        .split(separator: ",").map(String.init)
+    return try EtcdClient(configuration: .init(endpoints: endpoints, headerTimeoutPerRequest: headerTimeout))
+}
+
+/// Latencies, errors and CPU of a timed request loop, as the contract's fields.
+struct LoopResult {
+    var latencies: [Duration] = []
+    var errors = 0
+    var firstError: String?
+
+    mutating func record(_ latency: Duration, _ error: (any Error)?) {
+        latencies.append(latency)
+        if let error {
+            errors += 1
+            if firstError == nil { firstError = "\(error)" }
+        }
+    }
+
+    func fields(test: String, n: Int, conc: Int, wall: Duration, before: (user: Double, system: Double))
+        -> [String: Any]
+    {
+        let after = BenchSupport.cpu()
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            return BenchSupport.milliseconds(sorted[Int(p * Double(sorted.count - 1))]) * 1000
+        }
+        var fields: [String: Any] = [
+            "test": test, "n": n, "conc": conc, "errors": errors, "ok": errors == 0,
+            "wall_s": BenchSupport.milliseconds(wall) / 1000, "cpu_user_s": after.user - before.user,
+            "cpu_sys_s": after.system - before.system, "max_rss_kb": BenchSupport.statusKB("VmHWM"),
+            "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99),
+            "max_us": sorted.last.map { BenchSupport.milliseconds($0) * 1000 } ?? 0,
+            "transport": benchTransportDescription,
+        ]
+        if let firstError { fields["first_error"] = firstError }
+        return fields
+    }
+}
+
+/// `seqset N`: N sequential sets of `/anchors/seq/k%06d`.
+struct SeqSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "seqset", abstract: "N sequential sets.")
+    @Argument var n: Int
+
+    func run() async throws {
+        let client = try makeBenchClient()
+        _ = try await client.keys.set("/bench", value: benchValue)
+        for _ in 0..<20 { _ = try await client.keys.set("/anchors/seq/warm", value: benchValue) }
+        var result = LoopResult()
+        result.latencies.reserveCapacity(n)
+        let before = BenchSupport.cpu()
+        let start = ContinuousClock.now
+        for i in 0..<n {
+            let key = "/anchors/seq/k" + String(i).leftPadded(to: 6)
+            let t0 = ContinuousClock.now
+            do {
+                _ = try await client.keys.set(key, value: benchValue)
+                result.record(ContinuousClock.now - t0, nil)
+            } catch {
+                result.record(ContinuousClock.now - t0, error)
+            }
+        }
+        BenchSupport.emit(result.fields(test: "seqset", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
+        await client.shutdown()
+    }
+}
+
+/// `seqget N`: N sequential gets of `/bench`.
+struct SeqGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "seqget", abstract: "N sequential gets.")
+    @Argument var n: Int
+
+    func run() async throws {
+        let client = try makeBenchClient()
+        _ = try await client.keys.set("/bench", value: benchValue)
+        for _ in 0..<20 { _ = try? await client.keys.get("/bench") }
+        var result = LoopResult()
+        result.latencies.reserveCapacity(n)
+        let before = BenchSupport.cpu()
+        let start = ContinuousClock.now
+        for _ in 0..<n {
+            let t0 = ContinuousClock.now
+            do {
+                _ = try await client.keys.get("/bench")
+                result.record(ContinuousClock.now - t0, nil)
+            } catch {
+                result.record(ContinuousClock.now - t0, error)
+            }
+        }
+        BenchSupport.emit(result.fields(test: "seqget", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
+        await client.shutdown()
+    }
+}
+
+/// `concget CONC N`: N gets of `/bench` in total, from CONC concurrent tasks on one client.
+struct ConcGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "concget", abstract: "N gets from CONC tasks.")
+    @Argument var conc: Int
+    @Argument var n: Int
+
+    func run() async throws {
+        let client = try makeBenchClient()
+        _ = try await client.keys.set("/bench", value: benchValue)
+        let workers = max(1, conc)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<workers { group.addTask { _ = try? await client.keys.get("/bench") } }
+        }
+        let total = n
+        let before = BenchSupport.cpu()
+        let start = ContinuousClock.now
+        let results = await withTaskGroup(of: LoopResult.self) { group in
+            for worker in 0..<workers {
+                let count = total / workers + (worker < total % workers ? 1 : 0)
+                group.addTask {
+                    var result = LoopResult()
+                    result.latencies.reserveCapacity(count)
+                    for _ in 0..<count {
+                        let t0 = ContinuousClock.now
+                        do {
+                            _ = try await client.keys.get("/bench")
+                            result.record(ContinuousClock.now - t0, nil)
+                        } catch {
+                            result.record(ContinuousClock.now - t0, error)
+                        }
+                    }
+                    return result
+                }
+            }
+            return await group.reduce(into: LoopResult()) { all, part in
+                all.latencies += part.latencies
+                all.errors += part.errors
+                if all.firstError == nil { all.firstError = part.firstError }
+            }
+        }
+        let wall = ContinuousClock.now - start
+        BenchSupport.emit(results.fields(test: "concget", n: n, conc: workers, wall: wall, before: before))
+        await client.shutdown()
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
