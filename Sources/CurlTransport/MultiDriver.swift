@@ -77,17 +77,27 @@ final class MultiDriver: @unchecked Sendable {
         guard let multi, !isShutDown else {
             return finish(transfer, .failure(transfer.error(.shutdown, message: "the transport is shut down")))
         }
-        guard let handle = idleHandles.popLast() ?? EasyHandle() else {
-            return finish(transfer, .failure(transfer.error(.other, message: "curl_easy_init failed")))
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var reused = idleHandles.popLast()
+        var configured: EasyHandle?
+        while configured == nil {
+            guard let handle = reused ?? EasyHandle() else {
+                return finish(transfer, .failure(transfer.error(.other, message: "curl_easy_init failed")))
+            }
+            do {
+                try transfer.configure(handle, configuration: configuration, driver: me)
+                configured = handle
+            } catch where reused != nil {
+                // A reused handle may refuse an option a fresh one takes (libcurl keeps some
+                // state across `curl_easy_reset`): drop it and configure a fresh one.
+                reused = nil
+            } catch {
+                return finish(
+                    transfer, .failure(transfer.error(.invalidRequest, curlCode: error.code, message: error.message))
+                )
+            }
         }
-        do {
-            try transfer.configure(handle, configuration: configuration, driver: Unmanaged.passUnretained(self).toOpaque())
-        } catch {
-            recycle(handle)
-            return finish(
-                transfer, .failure(transfer.error(.invalidRequest, curlCode: error.code, message: error.message))
-            )
-        }
+        guard let handle = configured else { return }
         transfer.state = .running(handle)
         transfer.driver = self
         running[ObjectIdentifier(transfer)] = transfer
@@ -119,7 +129,11 @@ final class MultiDriver: @unchecked Sendable {
             }
         }
         statistics.completedTransfers += 1
-        recycle(handle)
+        // Only a handle whose transfer succeeded is reused: after some failures libcurl 7.88
+        // keeps per-transfer state that `curl_easy_reset` does not clear (its receive buffer,
+        // which then makes CURLOPT_BUFFERSIZE fail), and failures are rare enough to pay for
+        // a fresh handle.
+        if case .success = result { recycle(handle) }
         log(transfer, result)
         finish(transfer, result)
     }

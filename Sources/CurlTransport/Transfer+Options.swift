@@ -70,6 +70,10 @@ extension Transfer {
     }
 
     private func configureHeaders(_ handle: EasyHandle) throws(SetoptFailure) {
+        if let previous = headerList {  // a retry with a fresh handle
+            curl_slist_free_all(previous)
+            headerList = nil
+        }
         var list: UnsafeMutablePointer<curl_slist>?
         if request.body != nil || request.method == .post {
             // No `Expect: 100-continue` round trip: etcd bodies are small, and the wait for
