@@ -25,6 +25,13 @@ final class MultiDriver: @unchecked Sendable {
     private var curlTimer: (any DispatchSourceTimer)?
     private var deadlineTimer: (any DispatchSourceTimer)?
     private var scheduledDeadline: UInt64?
+    /// The absolute time libcurl last asked to be called back at (`nil`: no request).
+    private var curlWanted: UInt64?
+    /// When the curl timer will fire; may be earlier than ``curlWanted`` (then it re-arms).
+    private var curlScheduled: UInt64?
+    /// libcurl asked for a zero timeout: call it back as soon as the current call returns.
+    private var curlKickPending = false
+    private var flushingKicks = false
     private var deadlines = DeadlineQueue<ObjectIdentifier>()
     private var running: [ObjectIdentifier: Transfer] = [:]
     private var idleHandles: [EasyHandle] = []
@@ -54,7 +61,7 @@ final class MultiDriver: @unchecked Sendable {
         check(ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections), "CURLMOPT_MAXCONNECTS")
 
         let curlTimer = DispatchSource.makeTimerSource(queue: queue)
-        curlTimer.setEventHandler { [weak self] in self?.socketAction(ccurl_socket_timeout, 0) }
+        curlTimer.setEventHandler { [weak self] in self?.curlTimerFired() }
         curlTimer.activate()
         self.curlTimer = curlTimer
         let deadlineTimer = DispatchSource.makeTimerSource(queue: queue)
@@ -105,6 +112,7 @@ final class MultiDriver: @unchecked Sendable {
         if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_add_handle(multi, handle.raw), in: "curl_multi_add_handle") {
             complete(transfer, .failure(transfer.error(.other, message: message)))
         }
+        flushPendingKick()
     }
 
     /// Task cancellation: removes the transfer at once, or marks it so ``start(_:continuation:)``
@@ -113,6 +121,7 @@ final class MultiDriver: @unchecked Sendable {
         transfer.isCancelled = true
         if case .running = transfer.state {
             complete(transfer, .failure(CancellationError()))
+            flushPendingKick()
         }
     }
 
@@ -197,6 +206,11 @@ final class MultiDriver: @unchecked Sendable {
     /// Tells libcurl that `fd` is ready (or, for `CURL_SOCKET_TIMEOUT`, that its timer expired).
     /// - SeeAlso: <https://curl.se/libcurl/c/curl_multi_socket_action.html>
     func socketAction(_ fd: curl_socket_t, _ events: Int32) {
+        performSocketAction(fd, events)
+        flushPendingKick()
+    }
+
+    private func performSocketAction(_ fd: curl_socket_t, _ events: Int32) {
         guard let multi else { return }
         var runningHandles: Int32 = 0
         let code = curl_multi_socket_action(multi, fd, events, &runningHandles)
@@ -210,14 +224,62 @@ final class MultiDriver: @unchecked Sendable {
         drainCompletedTransfers()
     }
 
-    /// `CURLMOPT_TIMERFUNCTION`: re-arm the one timer. Called from inside libcurl, so it never
-    /// calls libcurl itself; a zero timeout fires from the queue right after.
+    /// `CURLMOPT_TIMERFUNCTION`. Called from inside libcurl, so it never calls libcurl itself.
+    ///
+    /// Re-arming a dispatch timer wakes libdispatch's manager thread, and libcurl asks for a new
+    /// timeout several times per request, so the timer is re-armed only when it must fire
+    /// earlier than it is set to; firing early is harmless (it re-arms for what libcurl wants).
+    /// A zero timeout ("call me back at once") is served right after the current libcurl call
+    /// returns (``flushPendingKick()``), without a timer.
     /// - SeeAlso: <https://curl.se/libcurl/c/CURLMOPT_TIMERFUNCTION.html>
     func curlTimerRequested(milliseconds: Int) {
         if milliseconds < 0 {
-            curlTimer?.schedule(deadline: .distantFuture)
+            curlWanted = nil  // a timer still set fires once, finds nothing wanted, and stops
+        } else if milliseconds == 0 {
+            curlWanted = nil
+            curlKickPending = true
         } else {
-            curlTimer?.schedule(deadline: .now() + .milliseconds(milliseconds), leeway: .nanoseconds(0))
+            let wanted = DispatchTime.now().uptimeNanoseconds &+ UInt64(milliseconds) * 1_000_000
+            curlWanted = wanted
+            armCurlTimer(at: wanted)
+        }
+    }
+
+    private func armCurlTimer(at deadline: UInt64) {
+        if let scheduled = curlScheduled, scheduled <= deadline { return }
+        curlScheduled = deadline
+        curlTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: deadline), leeway: .nanoseconds(0))
+    }
+
+    private func curlTimerFired() {
+        curlScheduled = nil
+        guard let wanted = curlWanted else { return }
+        if DispatchTime.now().uptimeNanoseconds < wanted {
+            armCurlTimer(at: wanted)
+            return
+        }
+        curlWanted = nil
+        socketAction(ccurl_socket_timeout, 0)
+    }
+
+    /// Serves libcurl's zero timeouts: `socket_action(CURL_SOCKET_TIMEOUT)` until libcurl stops
+    /// asking (bounded; past the bound, from the queue via the timer). Called at the end of every
+    /// entry point that called into libcurl, never from inside a libcurl callback.
+    private func flushPendingKick() {
+        guard !flushingKicks else { return }
+        flushingKicks = true
+        defer { flushingKicks = false }
+        var rounds = 0
+        while curlKickPending, multi != nil {
+            curlKickPending = false
+            rounds += 1
+            if rounds > 16 {
+                let now = DispatchTime.now().uptimeNanoseconds
+                curlWanted = now
+                armCurlTimer(at: now)
+                return
+            }
+            performSocketAction(ccurl_socket_timeout, 0)
         }
     }
 
@@ -245,15 +307,15 @@ final class MultiDriver: @unchecked Sendable {
         rescheduleDeadlineTimer()
     }
 
+    /// Arms the deadline timer for the earliest deadline, unless it already fires no later.
+    /// Deadlines that go away (headers arrived, transfer done) leave the timer as it is: it then
+    /// fires once early, finds nothing expired and re-arms. Re-arming per request would wake
+    /// libdispatch's manager thread every time.
     private func rescheduleDeadlineTimer() {
-        let earliest = deadlines.earliest
-        guard earliest != scheduledDeadline else { return }
+        guard let earliest = deadlines.earliest else { return }
+        if let scheduled = scheduledDeadline, scheduled <= earliest { return }
         scheduledDeadline = earliest
-        if let earliest {
-            deadlineTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: earliest), leeway: .nanoseconds(0))
-        } else {
-            deadlineTimer?.schedule(deadline: .distantFuture)
-        }
+        deadlineTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: earliest), leeway: .nanoseconds(0))
     }
 
     private func deadlineTimerFired() {
@@ -273,6 +335,7 @@ final class MultiDriver: @unchecked Sendable {
             }
         }
         rescheduleDeadlineTimer()
+        flushPendingKick()
     }
 
     // MARK: Shutdown
