@@ -67,6 +67,35 @@ struct ClientErrorEtcdTests {
         await client.shutdown()
     }
 
+    @Test func theCallersDeadlineIsItsOwnError() async throws {
+        let first = try LoopbackServer(.blackHole)
+        defer { first.shutdown() }
+        let second = try LoopbackServer(.blackHole)
+        defer { second.shutdown() }
+        // Each endpoint gets 200 ms of header timeout; the whole call gets 300 ms.
+        let client = try EtcdClient(configuration: .init(
+            endpoints: [first.url, second.url], headerTimeoutPerRequest: .milliseconds(200)))
+        let start = ContinuousClock.now
+        do {
+            _ = try await client.keys.timeout(.milliseconds(300)).get("/x")
+            Issue.record("expected EtcdDeadlineExceeded")
+        } catch let error as EtcdDeadlineExceeded {
+            #expect(error.timeout == .milliseconds(300))
+            #expect(error.failures.map(\.endpoint) == [first.url, second.url])
+            #expect((error.failures.first?.error as? EtcdTransportError)?.kind == .headerTimeout)
+            #expect((error.failures.last?.error as? EtcdTransportError)?.kind == .deadlineExceeded)
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+        // Without a call timeout the same call is a cluster error after both header timeouts.
+        do {
+            _ = try await client.keys.get("/x")
+            Issue.record("expected EtcdClusterError")
+        } catch let error as EtcdClusterError {
+            #expect(error.failures.count == 2)
+        }
+        await client.shutdown()
+    }
+
     @Test func aReadMovesToTheNextEndpoint() async throws {
         let dead = try LoopbackServer(.closeAfterRequest)
         defer { dead.shutdown() }

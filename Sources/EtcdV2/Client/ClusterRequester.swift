@@ -24,16 +24,25 @@ final class ClusterRequester: Sendable {
     /// The response and the endpoint that gave it.
     func send(
         _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
-        isIdempotent: Bool, isLongPoll: Bool = false
+        isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
     ) async throws -> (response: TransportResponse, endpoint: String) {
         let first = pinned.withLock { $0 }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         var failures: [EtcdClusterError.Failure] = []
         for offset in 0..<endpoints.count {
             let index = (first + offset) % endpoints.count
             let endpoint = endpoints[index]
+            var remaining: Duration?
+            if let deadline, let timeout {
+                remaining = deadline - ContinuousClock.now
+                if let left = remaining, left <= .zero {
+                    throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+                }
+            }
             let request = TransportRequest(
                 method: method, endpoint: endpoint, pathAndQuery: pathAndQuery, headers: headers, body: body,
                 headerTimeout: isLongPoll ? nil : configuration.headerTimeoutPerRequest,
+                deadline: remaining,
                 isIdempotent: isIdempotent, isLongPoll: isLongPoll,
                 credentials: configuration.credentials.map {
                     BasicCredentials(username: $0.username, password: $0.password)
@@ -49,6 +58,10 @@ final class ClusterRequester: Sendable {
                 return (response, endpoint)
             } catch let error as TransportError {
                 let failure = EtcdTransportError(error)
+                if error.kind == .deadlineExceeded, let timeout {
+                    failures.append(.init(endpoint: endpoint, error: failure))
+                    throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+                }
                 if !isIdempotent && failure.delivery == .possiblySent { throw failure }
                 failures.append(.init(endpoint: endpoint, error: failure))
             }

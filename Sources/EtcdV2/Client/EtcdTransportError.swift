@@ -76,3 +76,18 @@ public struct EtcdConfigurationError: Error, Sendable, Hashable, CustomStringCon
 
     public var description: String { message }
 }
+
+/// The time the caller allowed for a call (``KeysAPI/timeout(_:)``) passed before an answer
+/// arrived. Counts across every endpoint tried; a write cut short this way may have been
+/// applied (see ``failures``).
+public struct EtcdDeadlineExceeded: Error, Sendable, CustomStringConvertible {
+    /// The time allowed.
+    public var timeout: Duration
+    /// What each endpoint tried before the deadline did, in try order; the last one was cut short.
+    public var failures: [EtcdClusterError.Failure]
+
+    public var description: String {
+        let tried = failures.isEmpty ? "" : "; tried: " + failures.map(\.description).joined(separator: "; ")
+        return "etcd request exceeded its deadline of \(timeout)\(tried)"
+    }
+}

@@ -4,6 +4,7 @@ import CurlTransport
 ///
 /// Every call either returns the server's ``Response``, or throws:
 /// - `CancellationError` when the calling task is cancelled;
+/// - ``EtcdDeadlineExceeded`` when a call limited by ``timeout(_:)`` ran out of time;
 /// - ``EtcdError`` for etcd's own answer (key not found, compare failed, …);
 /// - ``EtcdClusterError`` when every endpoint failed, listing each endpoint's failure;
 /// - ``EtcdTransportError`` with delivery `possiblySent` when a write may have reached a
@@ -15,6 +16,25 @@ public struct KeysAPI: Sendable {
     let requester: ClusterRequester
     /// Escaped path prefix, `/v2/keys` or below.
     let prefix: String
+    /// The time each call may take in all, across endpoints; `nil`: no limit.
+    var callTimeout: Duration?
+
+    init(requester: ClusterRequester, prefix: String, callTimeout: Duration? = nil) {
+        self.requester = requester
+        self.prefix = prefix
+        self.callTimeout = callTimeout
+    }
+
+    /// The same API, with every call limited to `timeout` in all (across every endpoint
+    /// tried). A call that runs out of time throws ``EtcdDeadlineExceeded``, distinct from
+    /// cancellation and from a single endpoint's header timeout. Watches are not limited.
+    ///
+    /// ```swift
+    /// let value = try await client.keys.timeout(.milliseconds(300)).get("/config")
+    /// ```
+    public func timeout(_ timeout: Duration) -> KeysAPI {
+        KeysAPI(requester: requester, prefix: prefix, callTimeout: timeout)
+    }
 
     /// Reads `key` (a value or a directory).
     public func get(_ key: String, options: GetOptions = GetOptions()) async throws -> Response {
@@ -56,7 +76,7 @@ public struct KeysAPI: Sendable {
     func perform(_ request: KeysRequest) async throws -> Response {
         let (response, endpoint) = try await requester.send(
             request.method, request.pathAndQuery, body: request.body, headers: request.headers,
-            isIdempotent: request.isIdempotent, isLongPoll: request.isLongPoll)
+            isIdempotent: request.isIdempotent, isLongPoll: request.isLongPoll, timeout: callTimeout)
         return try KeysResponseDecoder.decode(
             status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
     }
