@@ -22,6 +22,22 @@ struct LoopResult {
     var errors = 0
     var firstError: String?
 
+    /// Runs `operation(i)` for i in 0..<count, one at a time, timing each.
+    static func timed(_ count: Int, _ operation: (Int) async throws -> Void) async -> LoopResult {
+        var result = LoopResult()
+        result.latencies.reserveCapacity(count)
+        for i in 0..<count {
+            let start = ContinuousClock.now
+            do {
+                try await operation(i)
+                result.record(ContinuousClock.now - start, nil)
+            } catch {
+                result.record(ContinuousClock.now - start, error)
+            }
+        }
+        return result
+    }
+
     mutating func record(_ latency: Duration, _ error: (any Error)?) {
         latencies.append(latency)
         if let error {
@@ -61,19 +77,10 @@ struct SeqSetCommand: AsyncParsableCommand {
         let client = try makeBenchClient()
         _ = try await client.keys.set("/bench", value: benchValue)
         for _ in 0..<20 { _ = try await client.keys.set("/anchors/seq/warm", value: benchValue) }
-        var result = LoopResult()
-        result.latencies.reserveCapacity(n)
         let before = BenchSupport.cpu()
         let start = ContinuousClock.now
-        for i in 0..<n {
-            let key = "/anchors/seq/k" + String(i).leftPadded(to: 6)
-            let t0 = ContinuousClock.now
-            do {
-                _ = try await client.keys.set(key, value: benchValue)
-                result.record(ContinuousClock.now - t0, nil)
-            } catch {
-                result.record(ContinuousClock.now - t0, error)
-            }
+        let result = await LoopResult.timed(n) { i in
+            _ = try await client.keys.set("/anchors/seq/k" + String(i).leftPadded(to: 6), value: benchValue)
         }
         BenchSupport.emit(result.fields(test: "seqset", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
         await client.shutdown()
@@ -89,19 +96,9 @@ struct SeqGetCommand: AsyncParsableCommand {
         let client = try makeBenchClient()
         _ = try await client.keys.set("/bench", value: benchValue)
         for _ in 0..<20 { _ = try? await client.keys.get("/bench") }
-        var result = LoopResult()
-        result.latencies.reserveCapacity(n)
         let before = BenchSupport.cpu()
         let start = ContinuousClock.now
-        for _ in 0..<n {
-            let t0 = ContinuousClock.now
-            do {
-                _ = try await client.keys.get("/bench")
-                result.record(ContinuousClock.now - t0, nil)
-            } catch {
-                result.record(ContinuousClock.now - t0, error)
-            }
-        }
+        let result = await LoopResult.timed(n) { _ in _ = try await client.keys.get("/bench") }
         BenchSupport.emit(result.fields(test: "seqget", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
         await client.shutdown()
     }
@@ -127,18 +124,7 @@ struct ConcGetCommand: AsyncParsableCommand {
             for worker in 0..<workers {
                 let count = total / workers + (worker < total % workers ? 1 : 0)
                 group.addTask {
-                    var result = LoopResult()
-                    result.latencies.reserveCapacity(count)
-                    for _ in 0..<count {
-                        let t0 = ContinuousClock.now
-                        do {
-                            _ = try await client.keys.get("/bench")
-                            result.record(ContinuousClock.now - t0, nil)
-                        } catch {
-                            result.record(ContinuousClock.now - t0, error)
-                        }
-                    }
-                    return result
+                    await LoopResult.timed(count) { _ in _ = try await client.keys.get("/bench") }
                 }
             }
             return await group.reduce(into: LoopResult()) { all, part in
