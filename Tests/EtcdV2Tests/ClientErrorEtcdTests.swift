@@ -81,9 +81,15 @@ struct ClientErrorEtcdTests {
             Issue.record("expected EtcdDeadlineExceeded")
         } catch let error as EtcdDeadlineExceeded {
             #expect(error.timeout == .milliseconds(300))
-            #expect(error.failures.map(\.endpoint) == [first.url, second.url])
+            // Normally both endpoints were tried, the second cut short by the deadline; on a
+            // stalled machine the first attempt alone may have used up the 300 ms.
+            #expect(error.failures.first?.endpoint == first.url)
             #expect((error.failures.first?.error as? EtcdTransportError)?.kind == .headerTimeout)
-            #expect((error.failures.last?.error as? EtcdTransportError)?.kind == .deadlineExceeded)
+            if error.failures.count == 2 {
+                #expect(error.failures.last?.endpoint == second.url)
+                #expect((error.failures.last?.error as? EtcdTransportError)?.kind == .deadlineExceeded)
+            }
+            #expect(error.failures.count <= 2)
         }
         #expect(ContinuousClock.now - start >= .milliseconds(300))
         // Without a call timeout the same call is a cluster error after both header timeouts.
