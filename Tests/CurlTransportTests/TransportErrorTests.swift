@@ -126,11 +126,16 @@ struct TransportErrorTests {
     }
 
     @Test func shutdownFailsWhatIsInFlightAndWhatComesAfter() async throws {
-        let server = try LoopbackServer(.blackHole)
+        let server = try LoopbackServer(.delayedHeaders(.seconds(60), body: "{}"))
         defer { server.shutdown() }
         let transport = try CurlTransport()
         let inFlight = (0..<4).map { _ in Task { try await transport.execute(TransportTest.request(server.url)) } }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until the server has read all four requests (so each was sent).
+        let bound = ContinuousClock.now + .seconds(10)
+        while server.requestsReceived < 4 && ContinuousClock.now < bound {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(server.requestsReceived == 4)
         await transport.shutdown()
         for task in inFlight {
             let result = await task.result
