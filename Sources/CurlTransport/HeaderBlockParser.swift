@@ -31,11 +31,19 @@ package struct HeaderBlockParser: Sendable {
 
     /// Consumes one line, with or without its CR LF.
     package mutating func consume(line bytes: some Collection<UInt8>) -> Event {
-        if isComplete { return .none }
-        var line = Substring(decoding: bytes, as: UTF8.self)
-        while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" {
-            line = line.dropLast()
+        if let event = bytes.withContiguousStorageIfAvailable({ consume(line: UnsafeRawBufferPointer($0)) }) {
+            return event
         }
+        return Array(bytes).withUnsafeBytes { consume(line: $0) }
+    }
+
+    /// Consumes one line, as libcurl hands it over. Works on bytes: this runs for every header
+    /// line of every response, and `Character`-based string handling costs several times more.
+    package mutating func consume(line raw: UnsafeRawBufferPointer) -> Event {
+        if isComplete { return .none }
+        var end = raw.count
+        while end > 0, raw[end - 1] == UInt8(ascii: "\n") || raw[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: raw[0..<end])
         if line.isEmpty {
             guard let status else { return .malformed }
             if (100..<200).contains(status) {
@@ -47,40 +55,50 @@ package struct HeaderBlockParser: Sendable {
             isComplete = true
             return .finalHeadersComplete
         }
-        if line.hasPrefix("HTTP/") {
+        if line.starts(with: Self.httpPrefix) {
             guard let code = Self.statusCode(ofStatusLine: line) else { return .malformed }
             status = code
             headers.removeAll(keepingCapacity: true)
             return .none
         }
         guard status != nil else { return .malformed }
-        if let first = line.first, first == " " || first == "\t" {
+        if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
             guard var last = headers.popLast() else { return .malformed }
-            last.value += " " + line.trimmingSpaces()
+            last.value += " " + Self.trimmed(line, 0, line.count)
             headers.append(last)
             return .none
         }
-        guard let colon = line.firstIndex(of: ":") else { return .malformed }
-        let name = line[..<colon].trimmingSpaces()
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .malformed }
+        let name = Self.trimmed(line, 0, colon)
         guard !name.isEmpty else { return .malformed }
-        headers.append(HTTPHeader(name, line[line.index(after: colon)...].trimmingSpaces()))
+        headers.append(HTTPHeader(name, Self.trimmed(line, colon + 1, line.count)))
         return .none
     }
 
-    /// The three-digit code of `HTTP/1.1 200 OK` (or `HTTP/2 200`).
-    static func statusCode(ofStatusLine line: Substring) -> Int? {
-        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, parts[1].count == 3, let code = Int(parts[1]), code >= 100 else { return nil }
-        return code
-    }
-}
+    private static let httpPrefix: [UInt8] = Array("HTTP/".utf8)
 
-extension Substring {
-    fileprivate func trimmingSpaces() -> String {
-        var s = self[...]
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
+    /// The three-digit code of `HTTP/1.1 200 OK` (or `HTTP/2 200`).
+    static func statusCode(ofStatusLine line: UnsafeRawBufferPointer) -> Int? {
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        var i = space
+        while i < line.count, line[i] == UInt8(ascii: " ") { i += 1 }
+        guard i + 3 <= line.count, i + 3 == line.count || line[i + 3] == UInt8(ascii: " ") else { return nil }
+        var code = 0
+        for j in i..<(i + 3) {
+            let digit = Int(line[j]) - Int(UInt8(ascii: "0"))
+            guard (0...9).contains(digit) else { return nil }
+            code = code * 10 + digit
+        }
+        return code >= 100 ? code : nil
+    }
+
+    /// `line[from..<to]` without surrounding spaces and tabs, as a `String`.
+    private static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
+        var start = from
+        var end = to
+        while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, line[end - 1] == UInt8(ascii: " ") || line[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
     }
 }

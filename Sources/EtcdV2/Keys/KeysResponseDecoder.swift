@@ -64,9 +64,10 @@ enum KeysResponseDecoder {
     /// not a number (Go's client fails the whole response on a bad `X-Etcd-Index`).
     static func headerIndex(_ headers: [HTTPHeader], _ name: String) -> UInt64? {
         guard let raw = headers.first(named: name) else { return nil }
-        let text = raw.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return UInt64(text)
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        let digits = raw.utf8.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return UInt64(String(decoding: digits, as: UTF8.self))
     }
 
     /// The error for a body that did not decode as an etcd answer.
