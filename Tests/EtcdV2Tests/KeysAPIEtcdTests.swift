@@ -101,6 +101,10 @@ struct KeysAPIEtcdTests {
                 try await client.keys.delete(second.node?.key ?? "", options: .init(prevValue: "nope"))
             }
             #expect(wrong?.code == .testFailed)
+            let staleIndex = await etcdError {
+                try await client.keys.delete(second.node?.key ?? "", options: .init(prevIndex: (second.node?.modifiedIndex ?? 0) + 50))
+            }
+            #expect(staleIndex?.code == .testFailed)
             let cad = try await client.keys.delete(second.node?.key ?? "", options: .init(prevValue: "j2"))
             #expect(cad.action == .compareAndDelete)
             let notEmpty = await etcdError { try await client.keys.delete("/queue", options: .init(dir: true)) }
@@ -123,6 +127,14 @@ struct KeysAPIEtcdTests {
             #expect(get.node?.value == value)
             let empty = try await client.keys.set(key + "-empty", value: "")
             #expect(empty.node?.value == "")
+        }
+    }
+
+    @Test func aOneMebibyteValueRoundTrips() async throws {
+        try await withClient { client, _ in
+            let value = String(repeating: "a", count: 1 << 20) + "ü&=+%"
+            _ = try await client.keys.set("/big", value: value)
+            #expect(try await client.keys.get("/big").node?.value == value)
         }
     }
 

@@ -77,6 +77,21 @@ struct WatchEtcdTests {
         }
     }
 
+    @Test(arguments: ["garbage", #"{"action":"set"}"#, #"{"action":"set","node":{"key":7}}"#])
+    func aMalformedWatchAnswerIsATypedError(body: String) async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: ["Content-Type": "application/json"], body: body))
+        defer { server.shutdown() }
+        let client = try EtcdClient(configuration: .init(endpoints: [server.url]))
+        var iterator = client.keys.watch("/k").makeAsyncIterator()
+        do {
+            _ = try await iterator.next()
+            Issue.record("expected EtcdResponseError")
+        } catch let error as EtcdResponseError {
+            #expect(error.kind == .invalidBody)
+        }
+        await client.shutdown()
+    }
+
     @Test func cancellingTheConsumerEndsTheWatch() async throws {
         try await withClient { client, _ in
             let watcher = Task {

@@ -61,6 +61,9 @@ public struct EtcdWatch: AsyncSequence, Sendable {
         }
 
         /// The next event, or `nil` once the consuming task is cancelled.
+        ///
+        /// - Throws: ``EtcdError`` (other than a handled 401), ``EtcdResponseError`` for an
+        ///   answer that is not an etcd v2 event (garbage, or an event without a node).
         public mutating func next() async throws -> WatchEvent? {
             while !Task.isCancelled {
                 do {
@@ -73,8 +76,13 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                     if response.status == 200 && response.body.isEmpty { continue }
                     let decoded = try KeysResponseDecoder.decode(
                         status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
+                    guard let node = decoded.node else {
+                        throw EtcdResponseError(
+                            kind: .invalidBody, endpoint: endpoint, status: response.status,
+                            detail: "a watch event without a node", body: response.body)
+                    }
                     failures = 0
-                    if let modified = decoded.node?.modifiedIndex { waitIndex = modified &+ 1 }
+                    waitIndex = node.modifiedIndex &+ 1
                     return .change(decoded)
                 } catch is CancellationError {
                     return nil
@@ -88,9 +96,12 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                     throw error
                 } catch let error as EtcdOptionError {
                     throw error
+                } catch let error as EtcdResponseError {
+                    // Not an etcd v2 answer (garbage, a node-less event): retrying cannot help.
+                    throw error
                 } catch {
-                    // Transport failures, cluster errors, garbage from a member: retry from the
-                    // same index after a backoff.
+                    // Transport failures and cluster errors: retry from the same index after a
+                    // backoff, so a restart or a dropped connection loses no event.
                     failures += 1
                     let delay = Swift.min(2_000, 50 << Swift.min(failures - 1, 6))
                     do {
