@@ -50,7 +50,7 @@ package struct TransportConfiguration: Sendable {
         keepAliveInterval: Duration = .seconds(5),
         keepAliveProbes: Int = 3,
         receiveBufferBytes: Int = 16 << 10,
-        longPollReceiveBufferBytes: Int = 4 << 10,
+        longPollReceiveBufferBytes: Int = 1 << 10,
         tls: TLS = TLS()
     ) {
         self.connectTimeout = connectTimeout
