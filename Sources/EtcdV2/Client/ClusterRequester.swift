@@ -4,11 +4,9 @@ import Synchronization
 /// Sends one request to the cluster: first to the endpoint that answered last, then to the
 /// others in turn.
 ///
-/// What moves on to the next endpoint: a transport failure, and a 5xx answer to an idempotent
-/// request. A non-idempotent request moves on only when it was certainly not sent; otherwise its
-/// ``EtcdTransportError`` (delivery `possiblySent`) is thrown at once, never a second send.
-/// Cancellation stops at once. Everything else (2xx, 4xx, etcd errors) is the answer.
-/// (Issue 4 grows this into the full health model.)
+/// What happens after each attempt is ``FailoverPolicy``'s decision; this type does the I/O,
+/// keeps the pinned endpoint and the caller's deadline, and collects each endpoint's failure.
+/// Cancellation propagates at once. (Issue 4 grows this into the full health model.)
 final class ClusterRequester: Sendable {
     let transport: CurlTransport
     let endpoints: [String]
@@ -26,11 +24,10 @@ final class ClusterRequester: Sendable {
         _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
         isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
     ) async throws -> (response: TransportResponse, endpoint: String) {
-        let first = pinned.withLock { $0 }
+        let pinnedIndex = pinned.withLock { $0 }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var failures: [EtcdClusterError.Failure] = []
-        for offset in 0..<endpoints.count {
-            let index = (first + offset) % endpoints.count
+        for index in FailoverPolicy.attemptOrder(count: endpoints.count, pinned: pinnedIndex) {
             let endpoint = endpoints[index]
             var remaining: Duration?
             if let deadline, let timeout {
@@ -50,20 +47,28 @@ final class ClusterRequester: Sendable {
             )
             do {
                 let response = try await transport.execute(request)
-                if response.status >= 500 && isIdempotent {
+                switch FailoverPolicy.decide(.answered(status: response.status), isIdempotent: isIdempotent) {
+                case .answer:
+                    pinned.withLock { $0 = index }
+                    return (response, endpoint)
+                case .tryNext, .stop:
                     failures.append(.init(endpoint: endpoint, error: Self.serverError(response, endpoint: endpoint)))
-                    continue
                 }
-                pinned.withLock { $0 = index }
-                return (response, endpoint)
             } catch let error as TransportError {
                 let failure = EtcdTransportError(error)
-                if error.kind == .deadlineExceeded, let timeout {
+                let outcome: FailoverPolicy.Outcome =
+                    error.kind == .deadlineExceeded && timeout != nil
+                    ? .deadlineExceeded : .transportFailed(delivery: failure.delivery)
+                switch FailoverPolicy.decide(outcome, isIdempotent: isIdempotent) {
+                case .tryNext, .answer:
                     failures.append(.init(endpoint: endpoint, error: failure))
-                    throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+                case .stop:
+                    if outcome == .deadlineExceeded, let timeout {
+                        failures.append(.init(endpoint: endpoint, error: failure))
+                        throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+                    }
+                    throw failure
                 }
-                if !isIdempotent && failure.delivery == .possiblySent { throw failure }
-                failures.append(.init(endpoint: endpoint, error: failure))
             }
         }
         throw EtcdClusterError(failures: failures)
