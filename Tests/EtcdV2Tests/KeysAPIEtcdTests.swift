@@ -152,6 +152,10 @@ struct KeysAPIEtcdTests {
             _ = try await app.set("/config", value: "on")
             #expect(try await client.keys.get("/app/config").node?.value == "on")
             #expect(try await app.get("config").node?.key == "/app/config")
+            let spaced = try client.keys(prefix: "/my app/100%")
+            _ = try await spaced.set("k?", value: "v")
+            #expect(try await client.keys.get("/my app/100%/k?").node?.value == "v")
+            #expect(throws: EtcdKeyError.self) { try client.keys(prefix: "/a//b") }
         }
     }
 

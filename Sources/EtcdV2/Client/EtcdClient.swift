@@ -58,8 +58,9 @@ public final class EtcdClient: Sendable {
     ///
     /// - Throws: ``EtcdKeyError`` if `prefix` is not a valid key.
     public func keys(prefix: String) throws -> KeysAPI {
-        let escaped = try EtcdKeyPath.escapedPath(prefix: EtcdKeyPath.defaultPrefix, key: prefix)
-        return KeysAPI(requester: requester, prefix: escaped)
+        // Validated here, escaped (once) with each key.
+        let segments = try EtcdKeyPath.segments(of: prefix, role: .prefix)
+        return KeysAPI(requester: requester, prefix: ([EtcdKeyPath.defaultPrefix] + segments.map(String.init)).joined(separator: "/"))
     }
 
     /// The versions of the server and the cluster, from `/version`.
