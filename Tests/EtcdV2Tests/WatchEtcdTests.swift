@@ -92,6 +92,20 @@ struct WatchEtcdTests {
         await client.shutdown()
     }
 
+    @Test func emptyAnswersArePolledAgainWithBackoff() async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: [:], body: ""))
+        defer { server.shutdown() }
+        let client = try EtcdClient(configuration: .init(endpoints: [server.url]))
+        let watcher = Task { for try await _ in client.keys.watch("/k") {} }
+        try await Task.sleep(for: .seconds(1))
+        watcher.cancel()
+        _ = await watcher.result
+        // 50 + 100 + 200 + 400 ms of backoff fit in a second: a handful of polls, not thousands.
+        #expect(server.requestsReceived >= 2)
+        #expect(server.requestsReceived <= 8)
+        await client.shutdown()
+    }
+
     @Test func cancellingTheConsumerEndsTheWatch() async throws {
         try await withClient { client, _ in
             let watcher = Task {

@@ -72,8 +72,13 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                         waitIndex: waitIndex, prefix: watch.keys.prefix)
                     let (response, endpoint) = try await watch.keys.requester.send(
                         .get, request.pathAndQuery, isIdempotent: true, isLongPoll: true)
-                    // An empty 200: etcd ended the long poll without an event; poll again.
-                    if response.status == 200 && response.body.isEmpty { continue }
+                    // An empty 200: etcd ended the long poll without an event; poll again (after a
+                    // backoff if it keeps happening, so a misbehaving server cannot cause a hot loop).
+                    if response.status == 200 && response.body.isEmpty {
+                        failures += 1
+                        if failures > 1, !(await backOff()) { return nil }
+                        continue
+                    }
                     let decoded = try KeysResponseDecoder.decode(
                         status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
                     guard let node = decoded.node else {
@@ -103,15 +108,21 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                     // Transport failures and cluster errors: retry from the same index after a
                     // backoff, so a restart or a dropped connection loses no event.
                     failures += 1
-                    let delay = Swift.min(2_000, 50 << Swift.min(failures - 1, 6))
-                    do {
-                        try await Task.sleep(for: .milliseconds(delay))
-                    } catch {
-                        return nil
-                    }
+                    if !(await backOff()) { return nil }
                 }
             }
             return nil
+        }
+
+        /// Sleeps 50 ms doubling to 2 s with the failures in a row; `false` if cancelled.
+        private func backOff() async -> Bool {
+            let delay = Swift.min(2_000, 50 << Swift.min(Swift.max(failures - 1, 0), 6))
+            do {
+                try await Task.sleep(for: .milliseconds(delay))
+                return true
+            } catch {
+                return false
+            }
         }
     }
 }
