@@ -1,5 +1,4 @@
 import CurlTransport
-import Foundation
 
 /// Turns a keys API response (status, headers, body) into a ``Response`` or a typed error.
 ///
@@ -14,6 +13,9 @@ import Foundation
 ///
 /// A watch may legitimately end with an empty 200 (a proxy or a server shutdown closed the
 /// long poll); the watcher must check for that before decoding and simply poll again.
+///
+/// The body is read by ``KeysWireBody`` with ``EtcdJSONReader``, a JSON reader made for these
+/// shapes, not by Foundation's `JSONDecoder`.
 enum KeysResponseDecoder {
     /// Decodes one keys API response.
     ///
@@ -25,11 +27,11 @@ enum KeysResponseDecoder {
     /// - Throws: ``EtcdError`` for an etcd error body; ``EtcdResponseError`` for anything
     ///   that is not an etcd v2 answer.
     static func decode(status: Int, headers: [HTTPHeader], body: [UInt8], endpoint: String) throws -> Response {
-        let wire: WireBody
-        do {
-            wire = try JSONDecoder().decode(WireBody.self, from: Data(body))
+        let wire: KeysWireBody
+        do throws(EtcdJSONError) {
+            wire = try KeysWireBody(parsing: body)
         } catch {
-            throw notAnAnswer(status: status, body: body, endpoint: endpoint, decodingError: error)
+            throw notAnAnswer(status: status, body: body, endpoint: endpoint, error: error)
         }
 
         if let errorCode = wire.errorCode {
@@ -49,7 +51,7 @@ enum KeysResponseDecoder {
                 kind: .invalidBody, endpoint: endpoint, status: status,
                 detail: "the response JSON has no \"action\"", body: body)
         }
-        let clusterID = headers.first(named: "X-Etcd-Cluster-Id")
+        let clusterID = headerValue(headers, "X-Etcd-Cluster-Id")
         return Response(
             action: action,
             node: wire.node,
@@ -60,27 +62,65 @@ enum KeysResponseDecoder {
             raftTerm: headerIndex(headers, "X-Raft-Term"))
     }
 
-    /// A header's value as an unsigned decimal number; `nil` when missing, empty, signed, or
-    /// not a number (Go's client fails the whole response on a bad `X-Etcd-Index`).
-    static func headerIndex(_ headers: [HTTPHeader], _ name: String) -> UInt64? {
-        guard let raw = headers.first(named: name) else { return nil }
-        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
-        let digits = raw.utf8.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
-        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return UInt64(String(decoding: digits, as: UTF8.self))
+    /// A header's value as an unsigned decimal number, spaces and tabs around it ignored; `nil`
+    /// when missing, empty, signed, above `UInt64.max`, or not a number (Go's client fails the
+    /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
+    static func headerIndex(_ headers: [HTTPHeader], _ name: StaticString) -> UInt64? {
+        guard let raw = headerValue(headers, name) else { return nil }
+        var value: UInt64 = 0
+        var sawDigit = false
+        var sawSpaceAfterDigits = false
+        for byte in raw.utf8 {
+            if byte == 0x20 || byte == 0x09 {
+                sawSpaceAfterDigits = sawDigit
+                continue
+            }
+            let digit = byte &- 0x30
+            guard digit < 10, !sawSpaceAfterDigits else { return nil }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            sawDigit = true
+        }
+        return sawDigit ? value : nil
+    }
+
+    /// The value of the first header named `name`, compared ASCII case-insensitively (as
+    /// `first(named:)` does, without its per-byte iterator pairs: this runs four times a
+    /// response).
+    static func headerValue(_ headers: [HTTPHeader], _ name: StaticString) -> String? {
+        let expected = name.utf8Start
+        let length = name.utf8CodeUnitCount
+        search: for header in headers where header.name.utf8.count == length {
+            var index = 0
+            for byte in header.name.utf8 {
+                let wanted = expected[index]
+                guard byte == wanted || (byte | 0x20 == wanted | 0x20 && (byte | 0x20) &- 0x61 < 26) else {
+                    continue search
+                }
+                index += 1
+            }
+            return header.value
+        }
+        return nil
     }
 
     /// The error for a body that did not decode as an etcd answer.
-    private static func notAnAnswer(status: Int, body: [UInt8], endpoint: String, decodingError: any Error)
+    ///
+    /// The detail tells an empty body, a body that is not JSON, truncated or malformed JSON
+    /// (it starts like an object or array), and JSON of the wrong shape apart; for the last,
+    /// it adds where and what, e.g. `node.nodes.[0].key: expected String`.
+    private static func notAnAnswer(status: Int, body: [UInt8], endpoint: String, error: EtcdJSONError)
         -> EtcdResponseError
     {
         let isBlank = body.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        let isJSON = !isBlank && (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
+        let isJSON = !isBlank && !error.isMalformed
         let detail: String
         if isBlank {
             detail = "the response body is empty"
         } else if isJSON {
-            detail = "the response JSON is not an etcd v2 answer (\(summary(of: decodingError)))"
+            detail = "the response JSON is not an etcd v2 answer (\(error))"
         } else if let first = body.first(where: { $0 > 0x20 }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
             detail = "the response body is truncated or malformed JSON"
         } else {
@@ -96,41 +136,5 @@ enum KeysResponseDecoder {
             kind = .unexpectedStatus(status)
         }
         return EtcdResponseError(kind: kind, endpoint: endpoint, status: status, detail: detail, body: body)
-    }
-
-    /// A one-line account of a `DecodingError`: where, and what was expected.
-    private static func summary(of error: any Error) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return names.isEmpty ? "top level" : names.joined(separator: ".")
-        }
-        switch error {
-        case DecodingError.typeMismatch(let type, let context):
-            return "\(path(context)): expected \(type)"
-        case DecodingError.valueNotFound(let type, let context):
-            return "\(path(context)): expected \(type), found null"
-        case DecodingError.keyNotFound(let key, let context):
-            return "\(path(context)): missing \"\(key.stringValue)\""
-        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
-            // The body is valid JSON (checked before), so Foundation means a value that does
-            // not fit its type, such as a negative index; it gives no path for that.
-            return "a value is out of range or malformed"
-        case DecodingError.dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        default:
-            return String(describing: error)
-        }
-    }
-
-    /// Everything a keys API body may hold: an event or an error. Every field is optional;
-    /// a field of the wrong type fails the decoding.
-    private struct WireBody: Decodable {
-        var action: Action?
-        var node: Node?
-        var prevNode: Node?
-        var errorCode: Int?
-        var message: String?
-        var cause: String?
-        var index: UInt64?
     }
 }
