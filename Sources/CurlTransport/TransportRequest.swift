@@ -37,15 +37,22 @@ extension Array where Element == HTTPHeader {
 }
 
 extension String {
-    /// ASCII case-insensitive comparison, enough for HTTP field names.
+    /// ASCII case-insensitive comparison, enough for HTTP field names. Works on the UTF-8
+    /// buffers directly: it runs for every header lookup of every response.
     package func caseInsensitiveEquals(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        for (a, b) in zip(utf8, other.utf8) where a != b {
-            let la = (a >= 65 && a <= 90) ? a + 32 : a
-            let lb = (b >= 65 && b <= 90) ? b + 32 : b
-            if la != lb { return false }
+        var lhs = self
+        var rhs = other
+        return lhs.withUTF8 { a in
+            rhs.withUTF8 { b in
+                guard a.count == b.count else { return false }
+                for i in 0..<a.count where a[i] != b[i] {
+                    let x = a[i] &- 65 < 26 ? a[i] | 0x20 : a[i]
+                    let y = b[i] &- 65 < 26 ? b[i] | 0x20 : b[i]
+                    if x != y { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 }
 
