@@ -41,6 +41,20 @@ public final class LoopbackServer: Sendable {
     /// How many request header blocks were read so far, over all connections.
     public var requestsReceived: Int { core.state.withLock { $0.requests } }
 
+    /// One request head the server read.
+    public struct ReceivedRequest: Sendable, Hashable {
+        /// `GET`, `PUT`, …
+        public var method: String
+        /// The request target, e.g. `/v2/keys/a?recursive=true`.
+        public var target: String
+        /// Header fields, names lowercased.
+        public var headers: [String: String]
+    }
+
+    /// Every request head read so far, in order (requests with a body count even if the body
+    /// was never read).
+    public var receivedRequests: [ReceivedRequest] { core.state.withLock { $0.heads } }
+
     /// Stops accepting, closes every socket and joins every thread. Idempotent.
     public func shutdown() {
         core.shutdown()
@@ -54,6 +68,7 @@ final class LoopbackServerCore: Sendable {
         var isShutDown = false
         var accepted = 0
         var requests = 0
+        var heads: [LoopbackServer.ReceivedRequest] = []
         /// Connection sockets still open; closed (and removed) only under the lock, so
         /// ``shutdown()`` never shuts down a descriptor number that was reused.
         var openConnections: Set<Int32> = []
@@ -161,9 +176,13 @@ final class LoopbackServerCore: Sendable {
         }
     }
 
-    /// Counts one request header block.
-    func noteRequest() {
-        state.withLock { $0.requests += 1 }
+    /// Counts (and keeps) one request header block.
+    func noteRequest(_ head: RequestHead) {
+        let received = LoopbackServer.ReceivedRequest(method: head.method, target: head.target, headers: head.headers)
+        state.withLock {
+            $0.requests += 1
+            $0.heads.append(received)
+        }
     }
 
     /// Sleeps for `duration` unless shutdown starts first; `true` if the full time passed.

@@ -43,13 +43,14 @@ struct ServerConnection {
     /// `nil` if the client closed the connection cleanly before sending one.
     func readHead() throws -> RequestHead? {
         guard let lines = try reader.readHeaderBlock() else { return nil }
-        core.noteRequest()
         let parts = lines[0].split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 3, parts[2].hasPrefix("HTTP/") else {
             throw LoopbackHTTPError.malformed("bad request line \(lines[0].debugDescription)")
         }
         let headers = try HTTPHeaders.parse(lines.dropFirst())
-        return RequestHead(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: headers)
+        let head = RequestHead(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: headers)
+        core.noteRequest(head)
+        return head
     }
 
     /// Reads (and discards) the body announced by `head`.

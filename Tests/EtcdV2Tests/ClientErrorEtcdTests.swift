@@ -54,13 +54,14 @@ struct ClientErrorEtcdTests {
         defer { server.shutdown() }
         let other = try LoopbackServer(.respond(status: 201, headers: [:], body: #"{"action":"create"}"#))
         defer { other.shutdown() }
-        let client = try EtcdClient(configuration: .init(endpoints: [server.url, other.url]))
+        let client = try EtcdClient(configuration: .init(endpoints: [server.url, other.url], shuffleEndpoints: false))
         do {
             _ = try await client.keys.createInOrder(inDirectory: "/q", value: "x")
-            Issue.record("expected an outcome-unknown transport error")
-        } catch let error as EtcdTransportError {
-            #expect(error.delivery == .possiblySent)
+            Issue.record("expected an outcome-unknown error")
+        } catch let error as EtcdOutcomeUnknownError {
+            #expect(error.cause.delivery == .possiblySent)
             #expect(error.endpoint == server.url)
+            #expect(error.earlierFailures.isEmpty)
         }
         #expect(server.requestsReceived == 1)
         #expect(other.requestsReceived == 0)
@@ -74,7 +75,7 @@ struct ClientErrorEtcdTests {
         defer { second.shutdown() }
         // Each endpoint gets 200 ms of header timeout; the whole call gets 300 ms.
         let client = try EtcdClient(configuration: .init(
-            endpoints: [first.url, second.url], headerTimeoutPerRequest: .milliseconds(200)))
+            endpoints: [first.url, second.url], headerTimeoutPerRequest: .milliseconds(200), shuffleEndpoints: false))
         let start = ContinuousClock.now
         do {
             _ = try await client.keys.timeout(.milliseconds(300)).get("/x")
@@ -106,7 +107,7 @@ struct ClientErrorEtcdTests {
         let dead = try LoopbackServer(.closeAfterRequest)
         defer { dead.shutdown() }
         try await withEtcdCluster(members: 1) { cluster in
-            let client = try EtcdClient(configuration: .init(endpoints: [dead.url] + cluster.clientURLs))
+            let client = try EtcdClient(configuration: .init(endpoints: [dead.url] + cluster.clientURLs, shuffleEndpoints: false))
             _ = try await LoopbackHTTP.request("PUT", cluster.clientURL(0) + "/v2/keys/m", body: "value=v")
             #expect(try await client.keys.get("/m").node?.value == "v")
             #expect(dead.requestsReceived == 1)

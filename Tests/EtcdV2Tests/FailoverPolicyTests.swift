@@ -19,6 +19,9 @@ struct FailoverPolicyTests {
         (.transportFailed(delivery: .notSent), false, .tryNext),  // refused/unreachable: safe for writes too
         (.transportFailed(delivery: .possiblySent), true, .tryNext),
         (.transportFailed(delivery: .possiblySent), false, .stop),  // never a second send
+        // refused answers: another cluster, a redirect not followed
+        (.rejected, true, .tryNext),
+        (.rejected, false, .tryNext),
         // the caller's deadline
         (.deadlineExceeded, true, .stop),
         (.deadlineExceeded, false, .stop),
@@ -37,5 +40,26 @@ struct FailoverPolicyTests {
     ])
     func attemptOrderStartsAtThePinnedEndpoint(count: Int, pinned: Int, order: [Int]) {
         #expect(FailoverPolicy.attemptOrder(count: count, pinned: pinned) == order)
+    }
+
+    static let ms = Duration.milliseconds
+
+    @Test(arguments: [
+        // all available: round robin from the pin
+        (1, [nil, nil, nil] as [Duration?], [1, 2, 0], [] as [Int]),
+        // the pinned endpoint cools down: skipped, the others in turn
+        (0, [ms(300), nil, nil], [1, 2], [0]),
+        (1, [nil, ms(100), ms(50)], [0], [1, 2]),
+        // all cooling: only the one whose cooldown ends first
+        (0, [ms(300), ms(100), ms(200)], [1], [0, 2]),
+        (2, [ms(300), ms(300), ms(300)], [2], [0, 1]),
+        // one endpoint cooling: tried anyway (nothing else to try)
+        (0, [ms(900)], [0], []),
+        (0, [], [], []),
+    ])
+    func planSkipsCoolingEndpoints(pinned: Int, cooldownLeft: [Duration?], order: [Int], skipped: [Int]) {
+        let plan = FailoverPolicy.plan(pinned: pinned, cooldownLeft: cooldownLeft)
+        #expect(plan.order == order)
+        #expect(plan.skipped == skipped)
     }
 }

@@ -54,6 +54,20 @@ extension EtcdClient {
         /// Where requests are logged, at `debug` level (endpoint, method, path, status,
         /// duration; never credentials or values).
         public var logger: Logger
+        /// Which endpoint requests go to first; default ``EndpointSelectionMode/random``.
+        public var selectionMode: EndpointSelectionMode
+        /// Whether the endpoints are shuffled when the client is made and on
+        /// ``EtcdClient/setEndpoints(_:)`` (default, spreading clients over the members), or kept
+        /// in the order given, the first pinned (e.g. to prefer the member on the same host).
+        public var shuffleEndpoints: Bool
+        /// How failed endpoints are cooled down and probed.
+        public var healthCheck: HealthCheck
+        /// Which redirects are followed.
+        public var redirectPolicy: RedirectPolicy
+        /// The cluster every endpoint must belong to (`X-Etcd-Cluster-Id`, hex). `nil`: learnt
+        /// from the first answer. An endpoint answering with another ID is rejected with
+        /// ``EtcdClusterMismatchError``.
+        public var expectedClusterID: String?
 
         /// - Parameters:
         ///   - endpoints: Client URLs of the members.
@@ -66,7 +80,12 @@ extension EtcdClient {
             credentials: Credentials? = nil,
             tls: TLS = TLS(),
             maxResponseBodyBytes: Int = 64 << 20,
-            logger: Logger = Logger(label: "swift-etcd-v2")
+            logger: Logger = Logger(label: "swift-etcd-v2"),
+            selectionMode: EndpointSelectionMode = .random,
+            shuffleEndpoints: Bool = true,
+            healthCheck: HealthCheck = HealthCheck(),
+            redirectPolicy: RedirectPolicy = .default,
+            expectedClusterID: String? = nil
         ) {
             self.endpoints = endpoints
             self.headerTimeoutPerRequest = headerTimeoutPerRequest
@@ -75,6 +94,11 @@ extension EtcdClient {
             self.tls = tls
             self.maxResponseBodyBytes = maxResponseBodyBytes
             self.logger = logger
+            self.selectionMode = selectionMode
+            self.shuffleEndpoints = shuffleEndpoints
+            self.healthCheck = healthCheck
+            self.redirectPolicy = redirectPolicy
+            self.expectedClusterID = expectedClusterID
         }
     }
 }

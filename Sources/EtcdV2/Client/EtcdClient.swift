@@ -1,5 +1,6 @@
 import CurlTransport
 import Foundation
+import Synchronization
 
 /// A client of an etcd cluster's v2 API.
 ///
@@ -18,20 +19,18 @@ public final class EtcdClient: Sendable {
     /// The configuration the client was made with (endpoints validated).
     public let configuration: Configuration
     let requester: ClusterRequester
+    let leaderLocator = LeaderLocator()
     private let transport: CurlTransport
+    private let monitor: Task<Void, Never>
+    private let shutDown = Atomic(false)
 
     /// Makes a client; no request is sent yet.
     ///
     /// - Throws: ``EtcdConfigurationError`` when there is no endpoint or an endpoint is not
     ///   `http(s)://host[:port]`; ``EtcdTransportError`` if libcurl cannot be initialised.
     public init(configuration: Configuration) throws {
-        guard !configuration.endpoints.isEmpty else {
-            throw EtcdConfigurationError(message: "no endpoints configured")
-        }
         var configuration = configuration
-        configuration.endpoints = try configuration.endpoints.map { url throws(EtcdConfigurationError) in
-            try Endpoint.validate(url)
-        }
+        configuration.endpoints = try Self.validatedEndpoints(configuration.endpoints)
         self.configuration = configuration
         let transportConfiguration = TransportConfiguration(
             connectTimeout: configuration.connectTimeout,
@@ -48,8 +47,26 @@ public final class EtcdClient: Sendable {
         } catch {
             throw EtcdTransportError(error)
         }
-        requester = ClusterRequester(transport: transport, endpoints: configuration.endpoints, configuration: configuration)
+        let state = ClusterState(
+            endpoints: configuration.ordered(configuration.endpoints),
+            healthCheck: configuration.healthCheck, clusterID: configuration.expectedClusterID)
+        let prioritizeLeader = configuration.selectionMode == .prioritizeLeader
+        requester = ClusterRequester(
+            transport: transport, state: state, configuration: configuration,
+            leaderLocator: prioritizeLeader ? leaderLocator : nil)
+        monitor = Task { [transport, configuration] in
+            await HealthMonitor.run(state: state, transport: transport, configuration: configuration)
+        }
+        if prioritizeLeader { leaderLocator.refresh(using: requester) }
     }
+
+    deinit {
+        monitor.cancel()
+        leaderLocator.cancel()
+    }
+
+    /// Whether ``shutdown()`` was called.
+    var isShutDown: Bool { shutDown.load(ordering: .relaxed) }
 
     /// The keys API at the root of the key space.
     public var keys: KeysAPI { KeysAPI(requester: requester, prefix: EtcdKeyPath.defaultPrefix) }
@@ -79,6 +96,9 @@ public final class EtcdClient: Sendable {
 
     /// Ends every request and watch in flight and releases the connections.
     public func shutdown() async {
+        shutDown.store(true, ordering: .relaxed)
+        monitor.cancel()
+        leaderLocator.cancel()
         await transport.shutdown()
     }
 }

@@ -6,7 +6,8 @@
 /// | an HTTP answer below 500 | the answer | the answer |
 /// | a 5xx answer | next endpoint | the answer (etcd's error body says what happened, e.g. code 300) |
 /// | transport failure, not sent | next endpoint | next endpoint |
-/// | transport failure, possibly sent | next endpoint | stop: outcome unknown, never a second send |
+/// | transport failure, possibly sent | next endpoint | stop: ``EtcdOutcomeUnknownError``, never a second send |
+/// | an answer refused (another cluster's ID, a redirect not followed) | next endpoint | next endpoint |
 /// | the caller's deadline passed | stop | stop |
 ///
 /// The Go client differs on purpose: it retries CAS and create-in-order after a failure that
@@ -17,6 +18,9 @@ enum FailoverPolicy {
     enum Outcome: Equatable {
         case answered(status: Int)
         case transportFailed(delivery: EtcdTransportError.Delivery)
+        /// An answer the client refuses: another cluster's ID, or a redirect it does not follow.
+        /// Nothing was applied to this cluster.
+        case rejected
         case deadlineExceeded
     }
 
@@ -37,6 +41,8 @@ enum FailoverPolicy {
             return .tryNext
         case .transportFailed(.possiblySent):
             return isIdempotent ? .tryNext : .stop
+        case .rejected:
+            return .tryNext
         case .deadlineExceeded:
             return .stop
         }
@@ -47,5 +53,31 @@ enum FailoverPolicy {
         guard count > 0 else { return [] }
         let start = ((pinned % count) + count) % count
         return (0..<count).map { (start + $0) % count }
+    }
+
+    /// Which endpoints one request tries, and which it skips as cooling down.
+    struct Plan: Equatable {
+        /// Endpoint indexes to try, in order.
+        var order: [Int]
+        /// Endpoint indexes skipped (cooling down), reported in the error if all tried fail.
+        var skipped: [Int]
+    }
+
+    /// Plans one request: the available endpoints in round-robin order from the pinned one;
+    /// when every endpoint is cooling down, only the one whose cooldown ends first (so that an
+    /// all-down cluster fails fast, after one attempt, and a recovered one is found).
+    ///
+    /// - Parameter cooldownLeft: For each endpoint, the cooldown left, or `nil` when available.
+    static func plan(pinned: Int, cooldownLeft: [Duration?]) -> Plan {
+        let order = attemptOrder(count: cooldownLeft.count, pinned: pinned)
+        let available = order.filter { cooldownLeft[$0] == nil }
+        let cooling = order.filter { cooldownLeft[$0] != nil }
+        if !available.isEmpty {
+            return Plan(order: available, skipped: cooling)
+        }
+        guard let soonest = cooling.min(by: { (cooldownLeft[$0] ?? .zero) < (cooldownLeft[$1] ?? .zero) }) else {
+            return Plan(order: [], skipped: [])
+        }
+        return Plan(order: [soonest], skipped: cooling.filter { $0 != soonest })
     }
 }

@@ -1,0 +1,198 @@
+import CurlTransport
+import Logging
+
+/// Sends one request to the cluster: to the pinned endpoint, then to the other available
+/// endpoints in turn, skipping those cooling down (``ClusterState``).
+///
+/// What happens after each attempt is ``FailoverPolicy``'s decision; this type does the I/O:
+/// redirects (``RedirectResolver``), the cluster-ID check, the caller's deadline, moving long
+/// polls off an endpoint a probe found unhealthy, and collecting each endpoint's failure.
+/// Cancellation propagates at once.
+final class ClusterRequester: Sendable {
+    let transport: CurlTransport
+    let state: ClusterState
+    let configuration: EtcdClient.Configuration
+    /// In ``EtcdClient/EndpointSelectionMode/prioritizeLeader`` mode: looks the leader up
+    /// again (in the background) whenever the first endpoint tried fails.
+    let leaderLocator: LeaderLocator?
+
+    init(
+        transport: CurlTransport, state: ClusterState, configuration: EtcdClient.Configuration,
+        leaderLocator: LeaderLocator? = nil
+    ) {
+        self.transport = transport
+        self.state = state
+        self.configuration = configuration
+        self.leaderLocator = leaderLocator
+    }
+
+    /// The response and the endpoint that gave it.
+    ///
+    /// - Parameter timeout: The caller's limit across every endpoint; running out throws
+    ///   ``EtcdDeadlineExceeded``.
+    func send(
+        _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
+        isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
+    ) async throws -> (response: TransportResponse, endpoint: String) {
+        let start = ContinuousClock.now
+        let deadline = timeout.map { start + $0 }
+        let attempts = state.plan(at: start)
+        var failures: [EtcdClusterError.Failure] = []
+        for (position, index) in attempts.plan.order.enumerated() {
+            let endpoint = attempts.endpoints[index]
+            let outcome: FailoverPolicy.Outcome
+            let failure: any Error & Sendable
+            do {
+                let (response, answeredBy) = try await attempt(
+                    Hop(method: method, endpoint: endpoint, pathAndQuery: pathAndQuery, body: body),
+                    headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline)
+                if let received = response.headers.first(named: "X-Etcd-Cluster-Id"),
+                    let mismatch = state.checkClusterID(received, from: endpoint)
+                {
+                    (outcome, failure) = (.rejected, mismatch)
+                } else {
+                    switch FailoverPolicy.decide(.answered(status: response.status), isIdempotent: isIdempotent) {
+                    case .answer:
+                        if response.status >= 500 {
+                            state.recordFailure(endpoint, Self.serverError(response, endpoint: answeredBy), at: .now)
+                        } else {
+                            state.recordSuccess(endpoint)
+                        }
+                        return (response, answeredBy)
+                    case .tryNext, .stop:
+                        (outcome, failure) = (.answered(status: response.status), Self.serverError(response, endpoint: answeredBy))
+                    }
+                }
+            } catch let error as TransportError {
+                let transportError = EtcdTransportError(error)
+                if error.kind == .deadlineExceeded, let timeout {
+                    // The caller's limit, not the endpoint's fault; a probe tells which it was.
+                    state.requestProbe(endpoint)
+                    failures.append(.init(endpoint: endpoint, error: transportError))
+                    throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+                }
+                (outcome, failure) = (.transportFailed(delivery: transportError.delivery), transportError)
+            } catch let error as LongPollMoved {
+                (outcome, failure) = (.transportFailed(delivery: .notSent), error.reason)
+            } catch let error as EtcdRedirectError {
+                (outcome, failure) = (.rejected, error)
+            }
+            state.recordFailure(endpoint, failure, at: .now)
+            if position == 0 { leaderLocator?.refresh(using: self) }
+            switch FailoverPolicy.decide(outcome, isIdempotent: isIdempotent) {
+            case .tryNext, .answer:
+                failures.append(.init(endpoint: endpoint, error: failure))
+            case .stop:
+                if let transportError = failure as? EtcdTransportError {
+                    throw EtcdOutcomeUnknownError(endpoint: endpoint, cause: transportError, earlierFailures: failures)
+                }
+                throw failure
+            }
+            if let deadline, let timeout, ContinuousClock.now >= deadline {
+                throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+            }
+        }
+        throw EtcdClusterError(failures: failures + attempts.skippedFailures)
+    }
+
+    /// One request line: where it goes and what it carries.
+    struct Hop {
+        var method: HTTPMethod
+        var endpoint: String
+        var pathAndQuery: String
+        var body: [UInt8]?
+    }
+
+    /// One endpoint's attempt, following redirects within one header timeout.
+    private func attempt(
+        _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
+        deadline: ContinuousClock.Instant?
+    ) async throws -> (TransportResponse, String) {
+        let start = ContinuousClock.now
+        let headerDeadline = isLongPoll ? nil : configuration.headerTimeoutPerRequest.map { start + $0 }
+        let credentials = configuration.credentials.map { BasicCredentials(username: $0.username, password: $0.password) }
+        var hop = first
+        var redirects = 0
+        while true {
+            let now = ContinuousClock.now
+            let request = TransportRequest(
+                method: hop.method, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery, headers: headers,
+                body: hop.body,
+                headerTimeout: headerDeadline.map { max($0 - now, .milliseconds(1)) },
+                deadline: deadline.map { max($0 - now, .zero) },
+                isIdempotent: isIdempotent, isLongPoll: isLongPoll,
+                // Never to another origin than the configured endpoint's.
+                credentials: RedirectResolver.isSameOrigin(hop.endpoint, first.endpoint) ? credentials : nil
+            )
+            let response = try await isLongPoll ? executeLongPoll(request, on: first.endpoint) : transport.execute(request)
+            guard RedirectResolver.isRedirect(response.status) else { return (response, hop.endpoint) }
+            hop = try nextHop(after: response, from: hop, origin: first.endpoint, redirects: &redirects)
+        }
+    }
+
+    private func nextHop(after response: TransportResponse, from hop: Hop, origin: String, redirects: inout Int) throws -> Hop {
+        let policy = configuration.redirectPolicy
+        guard let location = response.headers.first(named: "Location") else {
+            throw EtcdRedirectError(kind: .missingLocation, endpoint: origin, location: nil)
+        }
+        guard let target = RedirectResolver.resolve(location: location, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery)
+        else {
+            throw EtcdRedirectError(kind: .invalidLocation, endpoint: origin, location: location)
+        }
+        redirects += 1
+        guard redirects <= policy.maxRedirects else {
+            throw EtcdRedirectError(kind: .tooManyRedirects, endpoint: origin, location: location)
+        }
+        let from = hop.endpoint + hop.pathAndQuery
+        if let allow = policy.allow, !allow(from, target.endpoint + target.pathAndQuery) {
+            throw EtcdRedirectError(kind: .refused, endpoint: origin, location: location)
+        }
+        let method = RedirectResolver.method(after: response.status, original: hop.method)
+        configuration.logger.debug(
+            "following redirect", metadata: ["status": "\(response.status)", "from": "\(from)", "to": "\(target.endpoint)\(target.pathAndQuery)"])
+        return Hop(
+            method: method, endpoint: target.endpoint, pathAndQuery: target.pathAndQuery,
+            body: method == hop.method ? hop.body : nil)
+    }
+
+    /// A long poll, registered with ``ClusterState`` so that a health probe that finds the
+    /// endpoint unhealthy can move it: the poll is cancelled and the request goes on elsewhere.
+    private func executeLongPoll(_ request: TransportRequest, on endpoint: String) async throws -> TransportResponse {
+        let transport = self.transport
+        let poll = Task { try await transport.execute(request) }
+        let token = state.registerLongPoll(on: endpoint) { poll.cancel() }
+        defer { state.unregisterLongPoll(on: endpoint, token: token) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await poll.value
+            } onCancel: {
+                poll.cancel()
+            }
+        } catch is CancellationError where !Task.isCancelled {
+            throw LongPollMoved(reason: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: nil))
+        }
+    }
+
+    /// A long poll cancelled because its endpoint was found unhealthy.
+    private struct LongPollMoved: Error {
+        var reason: EtcdEndpointUnhealthyError
+    }
+
+    /// A 5xx answer as an error, keeping what the body says (etcd's error code, or the text).
+    private static func serverError(_ response: TransportResponse, endpoint: String) -> any Error & Sendable {
+        let fallback = EtcdResponseError(
+            kind: .unexpectedStatus(response.status), endpoint: endpoint, status: response.status,
+            detail: "the server failed", body: response.body)
+        do {
+            _ = try KeysResponseDecoder.decode(
+                status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
+            return fallback
+        } catch let error as EtcdError {
+            return error
+        } catch let error as EtcdResponseError {
+            return error
+        } catch {
+            return fallback
+        }
+    }
+}

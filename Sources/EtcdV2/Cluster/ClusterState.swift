@@ -1,0 +1,175 @@
+import Synchronization
+
+/// The client's mutable view of its cluster: the endpoint list, the pinned endpoint, each
+/// endpoint's health, the cluster ID, and the long polls in flight per endpoint (so that a
+/// probe that finds an endpoint unhealthy can move its watches at once).
+///
+/// Every method takes the lock once and does no I/O.
+final class ClusterState: Sendable {
+    let healthCheck: EtcdClient.HealthCheck
+
+    private struct Inner {
+        var endpoints: [String]
+        var pinned = 0
+        var health: [String: EndpointHealth] = [:]
+        var clusterID: String?
+        var longPolls: [String: [UInt64: @Sendable () -> Void]] = [:]
+        var nextToken: UInt64 = 0
+    }
+
+    private let inner: Mutex<Inner>
+
+    /// - Parameter endpoints: Validated URLs, in the order to use (shuffle before).
+    init(endpoints: [String], healthCheck: EtcdClient.HealthCheck, clusterID: String?) {
+        self.healthCheck = healthCheck
+        inner = Mutex(Inner(endpoints: endpoints, clusterID: clusterID?.lowercased()))
+    }
+
+    /// The endpoints, in try order from index 0 (before pinning).
+    var endpoints: [String] { inner.withLock { $0.endpoints } }
+
+    /// The endpoint the next request goes to first (unless it is cooling down).
+    var pinnedEndpoint: String {
+        inner.withLock { $0.endpoints.isEmpty ? "" : $0.endpoints[$0.pinned % $0.endpoints.count] }
+    }
+
+    /// The cluster ID learnt or configured, lowercase hex.
+    var clusterID: String? { inner.withLock { $0.clusterID } }
+
+    /// One request's plan, with the endpoints it names and the last failure of each skipped one.
+    struct Attempts {
+        var endpoints: [String]
+        var plan: FailoverPolicy.Plan
+        var skippedFailures: [EtcdClusterError.Failure]
+    }
+
+    /// Plans a request at `now` and marks its first endpoint as in use.
+    func plan(at now: ContinuousClock.Instant) -> Attempts {
+        inner.withLock { state in
+            let cooldownLeft: [Duration?] = state.endpoints.map { endpoint in
+                guard let health = state.health[endpoint], let until = health.coolingUntil, now < until else { return nil }
+                return until - now
+            }
+            let plan = FailoverPolicy.plan(pinned: state.pinned, cooldownLeft: cooldownLeft)
+            if let first = plan.order.first {
+                state.health[state.endpoints[first], default: EndpointHealth()].lastUsed = now
+            }
+            let skipped = plan.skipped.map { index in
+                let endpoint = state.endpoints[index]
+                return EtcdClusterError.Failure(
+                    endpoint: endpoint,
+                    error: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: state.health[endpoint]?.lastFailure))
+            }
+            return Attempts(endpoints: state.endpoints, plan: plan, skippedFailures: skipped)
+        }
+    }
+
+    /// Records an answer from `endpoint` and pins it (if it is still one of the endpoints).
+    func recordSuccess(_ endpoint: String) {
+        inner.withLock { state in
+            state.health[endpoint, default: EndpointHealth()].recordSuccess()
+            if let index = state.endpoints.firstIndex(of: endpoint) { state.pinned = index }
+        }
+    }
+
+    /// Records a probe's healthy answer without moving the pin.
+    func recordHealthy(_ endpoint: String) {
+        inner.withLock { $0.health[endpoint]?.recordSuccess() }
+    }
+
+    /// Records a failure of `endpoint`: it cools down.
+    func recordFailure(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) {
+        let policy = healthCheck
+        inner.withLock { state in
+            state.health[endpoint, default: EndpointHealth()].recordFailure(error, at: now, policy: policy)
+        }
+    }
+
+    /// Asks the health monitor to probe `endpoint` on its next round (a call's deadline ran
+    /// out there: it may be stopped, or just slow).
+    func requestProbe(_ endpoint: String) {
+        inner.withLock { $0.health[endpoint, default: EndpointHealth()].probeRequested = true }
+    }
+
+    /// Pins `endpoint` if it is one of the endpoints; returns whether it is.
+    @discardableResult
+    func pin(_ endpoint: String) -> Bool {
+        inner.withLock { state in
+            guard let index = state.endpoints.firstIndex(of: endpoint) else { return false }
+            state.pinned = index
+            return true
+        }
+    }
+
+    /// Replaces the endpoint list. The pin follows the pinned endpoint if it is still listed,
+    /// else goes to index 0; health records of endpoints still listed are kept.
+    func replaceEndpoints(_ endpoints: [String]) {
+        inner.withLock { state in
+            let pinnedEndpoint = state.endpoints.isEmpty ? nil : state.endpoints[state.pinned % state.endpoints.count]
+            state.endpoints = endpoints
+            state.pinned = pinnedEndpoint.flatMap { endpoints.firstIndex(of: $0) } ?? 0
+            state.health = state.health.filter { endpoints.contains($0.key) }
+        }
+    }
+
+    /// Checks an answer's `X-Etcd-Cluster-Id`; the first one seen is learnt.
+    func checkClusterID(_ received: String, from endpoint: String) -> EtcdClusterMismatchError? {
+        let received = received.lowercased()
+        return inner.withLock { state in
+            guard let expected = state.clusterID else {
+                state.clusterID = received
+                return nil
+            }
+            return expected == received ? nil : EtcdClusterMismatchError(endpoint: endpoint, expected: expected, received: received)
+        }
+    }
+
+    /// Registers a long poll in flight on `endpoint`; `cancel` moves it elsewhere.
+    func registerLongPoll(on endpoint: String, cancel: @escaping @Sendable () -> Void) -> UInt64 {
+        inner.withLock { state in
+            state.nextToken += 1
+            state.longPolls[endpoint, default: [:]][state.nextToken] = cancel
+            return state.nextToken
+        }
+    }
+
+    func unregisterLongPoll(on endpoint: String, token: UInt64) {
+        inner.withLock { state in
+            state.longPolls[endpoint]?[token] = nil
+            if state.longPolls[endpoint]?.isEmpty == true { state.longPolls[endpoint] = nil }
+        }
+    }
+
+    /// Endpoints the health monitor should probe at `now`: those that failed and have not
+    /// recovered, those asked for, and those in use (serving a long poll, or used within
+    /// `recentWindow`).
+    func probeTargets(at now: ContinuousClock.Instant, recentWindow: Duration) -> [String] {
+        inner.withLock { state in
+            state.endpoints.filter { endpoint in
+                if state.longPolls[endpoint]?.isEmpty == false { return true }
+                guard let health = state.health[endpoint] else { return false }
+                if health.isSuspect || health.probeRequested { return true }
+                return health.lastUsed.map { now - $0 <= recentWindow } ?? false
+            }
+        }
+    }
+
+    /// A probe found `endpoint` unhealthy: it cools down and its long polls are cancelled (the
+    /// requests carrying them move to another endpoint). Returns how many were moved.
+    @discardableResult
+    func markUnhealthy(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) -> Int {
+        let policy = healthCheck
+        let cancels: [@Sendable () -> Void] = inner.withLock { state in
+            state.health[endpoint, default: EndpointHealth()].recordFailure(error, at: now, policy: policy)
+            state.health[endpoint]?.probeRequested = false
+            return state.longPolls[endpoint].map { Array($0.values) } ?? []
+        }
+        for cancel in cancels { cancel() }
+        return cancels.count
+    }
+
+    /// Whether `endpoint` is cooling down at `now`.
+    func isCooling(_ endpoint: String, at now: ContinuousClock.Instant) -> Bool {
+        inner.withLock { $0.health[endpoint]?.isCooling(at: now) ?? false }
+    }
+}
