@@ -47,24 +47,7 @@ extension EtcdCluster {
     ///   ``EtcdHarnessError/notHealthy(_:)`` (with its log tail) if it exits (e.g. its port
     ///   was taken meanwhile) or is not healthy within 30 seconds.
     public func restart(_ member: Int) async throws {
-        if let old = try takeProcess(member, required: false) {
-            await Blocking.run {
-                ChildProcess.killAndReap(old)
-                ProcessRegistry.forget(old)
-            }
-        }
-        let pid = try spawn(member: member, clusterState: "existing")
-        let accepted = state.withLock { state -> Bool in
-            guard !state.isShutDown else { return false }
-            state.members[member] = MemberState(pid: pid)
-            return true
-        }
-        guard accepted else {
-            ChildProcess.killAndReap(pid)
-            ProcessRegistry.forget(pid)
-            throw EtcdHarnessError.alreadyShutDown
-        }
-
+        try await respawn(member)
         let deadline = ContinuousClock.now + Self.startTimeout
         while true {
             try failOnExitedMembers(duringStart: false)
@@ -82,6 +65,38 @@ extension EtcdCluster {
                     "restarted member \(member) not healthy after \(Self.startTimeout): \(probe)\n\(logTail(member))")
             }
             try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// Starts several members again at once (as ``restart(_:)``, killing those still running)
+    /// and returns once every live member is healthy.
+    ///
+    /// This is how a cluster that lost its quorum comes back: a member started alone accepts
+    /// connections but serves no request until it has published itself through a quorum, so
+    /// restarting members one by one and waiting for each would wait forever.
+    public func restart(_ members: [Int]) async throws {
+        for member in members { try await respawn(member) }
+        try await waitHealthy(timeout: Self.startTimeout)
+    }
+
+    /// Kills member `member` if it still runs, and spawns it again on its data directory.
+    private func respawn(_ member: Int) async throws {
+        if let old = try takeProcess(member, required: false) {
+            await Blocking.run {
+                ChildProcess.killAndReap(old)
+                ProcessRegistry.forget(old)
+            }
+        }
+        let pid = try spawn(member: member, clusterState: "existing")
+        let accepted = state.withLock { state -> Bool in
+            guard !state.isShutDown else { return false }
+            state.members[member] = MemberState(pid: pid)
+            return true
+        }
+        guard accepted else {
+            ChildProcess.killAndReap(pid)
+            ProcessRegistry.forget(pid)
+            throw EtcdHarnessError.alreadyShutDown
         }
     }
 

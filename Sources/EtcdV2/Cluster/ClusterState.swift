@@ -168,6 +168,11 @@ final class ClusterState: Sendable {
         return cancels.count
     }
 
+    /// Whether `endpoint` failed and has not answered since.
+    func isSuspect(_ endpoint: String) -> Bool {
+        inner.withLock { $0.health[endpoint]?.isSuspect ?? false }
+    }
+
     /// Whether `endpoint` is cooling down at `now`.
     func isCooling(_ endpoint: String, at now: ContinuousClock.Instant) -> Bool {
         inner.withLock { $0.health[endpoint]?.isCooling(at: now) ?? false }
