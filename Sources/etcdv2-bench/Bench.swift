@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure swift-etcd-v2 side by side with the reference etcd v2 clients.",
         subcommands: [
             SeqSetCommand.self, SeqGetCommand.self, ConcGetCommand.self, WatchersCommand.self,
-            HeaderTimeoutCommand.self,
+            HeaderTimeoutCommand.self, FailoverCommand.self,
         ]
     )
 }

@@ -54,6 +54,26 @@ struct FailoverEtcdTests {
         }
     }
 
+    @Test func aWriteDeclaredIdempotentFailsOverLikeARead() async throws {
+        try await withEtcdCluster(members: 3) { cluster in
+            let follower = (try await cluster.leader() + 1) % 3
+            let others = (0..<3).filter { $0 != follower }.map(cluster.clientURL)
+            let client = try EtcdClient(configuration: .init(
+                endpoints: [cluster.clientURL(follower)] + others, headerTimeoutPerRequest: .milliseconds(500),
+                shuffleEndpoints: false))
+            defer { Task { await client.shutdown() } }
+            _ = try await client.keys.set("/beat", value: "0")
+            try cluster.pause(follower)
+            defer { try? cluster.resume(follower) }
+            let start = ContinuousClock.now
+            let set = try await client.keys.treatingWritesAsIdempotent().set("/beat", value: "1")
+            #expect(ContinuousClock.now - start >= .milliseconds(500))  // one header timeout
+            #expect(set.node?.value == "1")
+            #expect(client.pinnedEndpoint != cluster.clientURL(follower))
+            #expect(try await client.keys.get("/beat", options: .init(quorum: true)).node?.value == "1")
+        }
+    }
+
     @Test func anAllDownClusterFailsFastOnceCooled() async throws {
         let servers = try (0..<3).map { _ in try LoopbackServer(.blackHole) }
         defer { servers.forEach { $0.shutdown() } }

@@ -7,8 +7,9 @@ import CurlTransport
 /// - ``EtcdDeadlineExceeded`` when a call limited by ``timeout(_:)`` ran out of time;
 /// - ``EtcdError`` for etcd's own answer (key not found, compare failed, …);
 /// - ``EtcdClusterError`` when every endpoint failed, listing each endpoint's failure;
-/// - ``EtcdTransportError`` with delivery `possiblySent` when a write may have reached a
-///   member and the answer was lost: it is never sent a second time behind your back;
+/// - ``EtcdOutcomeUnknownError`` when a write may have reached a member and the answer was
+///   lost: it is never sent a second time behind your back (see
+///   ``treatingWritesAsIdempotent()`` for writes that may be);
 /// - ``EtcdResponseError`` when an endpoint answered with something that is not etcd v2;
 /// - ``EtcdKeyError`` / ``EtcdOptionError`` before sending, for a key or option etcd
 ///   cannot represent.
@@ -18,6 +19,8 @@ public struct KeysAPI: Sendable {
     let prefix: String
     /// The time each call may take in all, across endpoints; `nil`: no limit.
     var callTimeout: Duration?
+    /// Whether writes fail over like reads (``treatingWritesAsIdempotent()``).
+    var writesAreIdempotent = false
 
     init(requester: ClusterRequester, prefix: String, callTimeout: Duration? = nil) {
         self.requester = requester
@@ -33,7 +36,29 @@ public struct KeysAPI: Sendable {
     /// let value = try await client.keys.timeout(.milliseconds(300)).get("/config")
     /// ```
     public func timeout(_ timeout: Duration) -> KeysAPI {
-        KeysAPI(requester: requester, prefix: prefix, callTimeout: timeout)
+        var limited = self
+        limited.callTimeout = timeout
+        return limited
+    }
+
+    /// The same API, for writes that are harmless to apply twice — a plain `set` of a fixed
+    /// value, a `refresh`: a write that may have reached a member and lost its answer (a
+    /// header timeout after sending, a dropped connection, etcd's own 5xx timeout) goes on to
+    /// the next member, as a read does, instead of throwing ``EtcdOutcomeUnknownError``.
+    ///
+    /// This is what the Go client does for every plain `Set`. Do not use it for
+    /// compare-and-swap, `create`, `createInOrder` or `delete`: a second apply can answer a
+    /// spurious "compare failed" or "already exists" for a write that succeeded, or enqueue an
+    /// item twice.
+    ///
+    /// ```swift
+    /// let heartbeat = client.keys.treatingWritesAsIdempotent()
+    /// _ = try await heartbeat.set("/workers/\(id)", value: "alive", options: .init(ttl: .seconds(10)))
+    /// ```
+    public func treatingWritesAsIdempotent() -> KeysAPI {
+        var repeating = self
+        repeating.writesAreIdempotent = true
+        return repeating
     }
 
     /// Reads `key` (a value or a directory).
@@ -76,7 +101,8 @@ public struct KeysAPI: Sendable {
     func perform(_ request: KeysRequest) async throws -> Response {
         let (response, endpoint) = try await requester.send(
             request.method, request.pathAndQuery, body: request.body, headers: request.headers,
-            isIdempotent: request.isIdempotent, isLongPoll: request.isLongPoll, timeout: callTimeout)
+            isIdempotent: request.isIdempotent || writesAreIdempotent, isLongPoll: request.isLongPoll,
+            timeout: callTimeout)
         return try KeysResponseDecoder.decode(
             status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
     }

@@ -1,0 +1,150 @@
+import ArgumentParser
+import EtcdV2
+import Foundation
+
+/// `failover`: how long the first write takes to succeed after the member the client is pinned
+/// to is killed or stopped, per `../shared/anchors/README.md` (scenarios, steps and fields).
+struct FailoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Kill or stop the pinned member of a 3-member cluster (ANCHOR_CLUSTER_SH) and time the next write."
+    )
+
+    struct Scenario {
+        var name: String
+        var fault: String  // kill9 | sigstop
+        var role: String  // leader | follower
+        /// The header timeout; `nil`: the library's default configuration.
+        var headerTimeout: Duration?
+    }
+
+    static let scenarios = [
+        Scenario(name: "kill9-follower", fault: "kill9", role: "follower", headerTimeout: .seconds(1)),
+        Scenario(name: "kill9-leader", fault: "kill9", role: "leader", headerTimeout: .seconds(1)),
+        Scenario(name: "sigstop-follower-ht1s", fault: "sigstop", role: "follower", headerTimeout: .seconds(1)),
+        Scenario(name: "sigstop-leader-ht1s", fault: "sigstop", role: "leader", headerTimeout: .seconds(1)),
+        Scenario(name: "sigstop-follower-default", fault: "sigstop", role: "follower", headerTimeout: nil),
+    ]
+
+    func run() async throws {
+        let endpoints = BenchSupport.environment("ETCD_ENDPOINTS", default: "http://127.0.0.1:22389")
+            .split(separator: ",").map(String.init)
+        let bound = Duration.seconds(Int(BenchSupport.environment("ANCHOR_HANG_BOUND_S", default: "10")) ?? 10)
+        let wanted = BenchSupport.environment("ANCHOR_FAILOVER_SCENARIOS", default: "")
+            .split(separator: ",").map(String.init)
+        for scenario in Self.scenarios where wanted.isEmpty || wanted.contains(scenario.name) {
+            BenchSupport.emit(await run(scenario, endpoints: endpoints, bound: bound))
+        }
+    }
+
+    private func run(_ scenario: Scenario, endpoints: [String], bound: Duration) async -> [String: Any] {
+        var result: [String: Any] = [
+            "test": "failover", "scenario": scenario.name, "fault": scenario.fault, "victim_role": scenario.role,
+            "header_timeout_ms": scenario.headerTimeout.map { BenchSupport.milliseconds($0) } ?? 5_000,
+            "bound_s": BenchSupport.milliseconds(bound) / 1_000,
+        ]
+        do {
+            try ClusterScript.run("wait-healthy", "60")
+            var configuration = EtcdClient.Configuration(endpoints: endpoints)
+            if let headerTimeout = scenario.headerTimeout { configuration.headerTimeoutPerRequest = headerTimeout }
+            let client = try EtcdClient(configuration: configuration)
+            defer { Task { await client.shutdown() } }
+            // The bench's write is a plain set of a constant: harmless to apply twice, so it
+            // fails over like a read (as Go's Set does); see `treatingWritesAsIdempotent()`.
+            let keys = client.keys.treatingWritesAsIdempotent()
+            result["transport"] =
+                "libcurl multi, one client; header timeout \(configuration.headerTimeoutPerRequest.map { "\($0)" } ?? "none"), "
+                + "health probe every 2 s; writes declared idempotent (constant set)"
+            try await warmUp(keys)
+            // The pinned endpoint is where the next request goes first.
+            let victim = client.pinnedEndpoint
+            result["victim"] = victim
+            try ClusterScript.run(scenario.role == "follower" ? "ensure-follower" : "make-leader", victim)
+            try await warmUp(keys)
+            guard client.pinnedEndpoint == victim else {
+                throw BenchFailure("the pinned endpoint moved during the warm-up")
+            }
+            result["victim_role_observed"] = (try? ClusterScript.run("role", victim)) ?? "unknown"
+            defer { _ = try? ClusterScript.run(scenario.fault == "kill9" ? "revive" : "cont", victim) }
+            try ClusterScript.run(scenario.fault, victim)
+            await measure(keys, bound: bound, into: &result)
+            try await measureNext(keys, into: &result)
+            result["ok"] = true
+        } catch {
+            result["ok"] = false
+            result["error"] = "\(error)"
+        }
+        return result
+    }
+
+    private func warmUp(_ keys: KeysAPI) async throws {
+        for _ in 0..<3 { _ = try await keys.timeout(.seconds(10)).set("/anchors/fo/k", value: "warm") }
+    }
+
+    /// Sets the key until a write succeeds, with a 10 ms pause after each failure.
+    private func measure(_ keys: KeysAPI, bound: Duration, into result: inout [String: Any]) async {
+        let start = ContinuousClock.now
+        var attempts = 0
+        var errors: [String] = []
+        var hung = false
+        var success = false
+        while ContinuousClock.now - start < bound {
+            attempts += 1
+            do {
+                _ = try await keys.timeout(bound - (ContinuousClock.now - start)).set("/anchors/fo/k", value: "after")
+                success = true
+                break
+            } catch {
+                if error is EtcdDeadlineExceeded { hung = true }
+                if errors.count < 3 {
+                    errors.append("+\(Int(BenchSupport.milliseconds(ContinuousClock.now - start)))ms: \(error)")
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let elapsed = BenchSupport.milliseconds(ContinuousClock.now - start)
+        result["attempts"] = attempts
+        result["success"] = success
+        result["hung"] = hung && !success
+        result["failover_ms"] = success ? elapsed : NSNull()
+        if !success { result["gave_up_after_ms"] = elapsed }
+        result["errors_before_success"] = errors.count
+        if !errors.isEmpty { result["errors_sample"] = errors }
+    }
+
+    /// The write after the first success must not pay a timeout again.
+    private func measureNext(_ keys: KeysAPI, into result: inout [String: Any]) async throws {
+        let start = ContinuousClock.now
+        _ = try await keys.timeout(.seconds(10)).set("/anchors/fo/k", value: "next")
+        result["next_ms"] = BenchSupport.milliseconds(ContinuousClock.now - start)
+    }
+}
+
+/// `cluster.sh` from `ANCHOR_CLUSTER_SH`: the harness's fault helpers.
+enum ClusterScript {
+    /// Runs `cluster.sh arguments…` and returns its trimmed stdout; throws on a non-zero exit.
+    @discardableResult
+    static func run(_ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BenchSupport.environment("ANCHOR_CLUSTER_SH", default: "cluster.sh"))
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("cluster.sh \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
+                + String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
