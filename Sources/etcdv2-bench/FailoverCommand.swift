@@ -44,7 +44,7 @@ struct FailoverCommand: AsyncParsableCommand {
             "bound_s": BenchSupport.milliseconds(bound) / 1_000,
         ]
         do {
-            try ClusterScript.run("wait-healthy", "60")
+            try await ClusterScript.run("wait-healthy", "60")
             var configuration = EtcdClient.Configuration(endpoints: endpoints)
             if let headerTimeout = scenario.headerTimeout { configuration.headerTimeoutPerRequest = headerTimeout }
             let client = try EtcdClient(configuration: configuration)
@@ -59,16 +59,17 @@ struct FailoverCommand: AsyncParsableCommand {
             // The pinned endpoint is where the next request goes first.
             let victim = client.pinnedEndpoint
             result["victim"] = victim
-            try ClusterScript.run(scenario.role == "follower" ? "ensure-follower" : "make-leader", victim)
+            try await ClusterScript.run(scenario.role == "follower" ? "ensure-follower" : "make-leader", victim)
             try await warmUp(keys)
             guard client.pinnedEndpoint == victim else {
                 throw BenchFailure("the pinned endpoint moved during the warm-up")
             }
-            result["victim_role_observed"] = (try? ClusterScript.run("role", victim)) ?? "unknown"
-            defer { _ = try? ClusterScript.run(scenario.fault == "kill9" ? "revive" : "cont", victim) }
-            try ClusterScript.run(scenario.fault, victim)
+            result["victim_role_observed"] = (try? await ClusterScript.run("role", victim)) ?? "unknown"
+            let restore = scenario.fault == "kill9" ? "revive" : "cont"
+            try await ClusterScript.run(scenario.fault, victim)
             await measure(keys, bound: bound, into: &result)
-            try await measureNext(keys, into: &result)
+            if result["success"] as? Bool == true { await measureNext(keys, into: &result) }
+            try await ClusterScript.run(restore, victim)
             result["ok"] = true
         } catch {
             result["ok"] = false
@@ -113,34 +114,57 @@ struct FailoverCommand: AsyncParsableCommand {
     }
 
     /// The write after the first success must not pay a timeout again.
-    private func measureNext(_ keys: KeysAPI, into result: inout [String: Any]) async throws {
+    private func measureNext(_ keys: KeysAPI, into result: inout [String: Any]) async {
         let start = ContinuousClock.now
-        _ = try await keys.timeout(.seconds(10)).set("/anchors/fo/k", value: "next")
-        result["next_ms"] = BenchSupport.milliseconds(ContinuousClock.now - start)
+        do {
+            _ = try await keys.timeout(.seconds(10)).set("/anchors/fo/k", value: "next")
+            result["next_ms"] = BenchSupport.milliseconds(ContinuousClock.now - start)
+        } catch {
+            result["next_error"] = "\(error)"
+        }
     }
 }
 
 /// `cluster.sh` from `ANCHOR_CLUSTER_SH`: the harness's fault helpers.
+///
+/// Run through `popen`/`pclose` on a dispatch thread: Foundation's `Process.waitUntilExit()`
+/// never returned here (libcorelibs-foundation 6.3 on Linux, seen with a child that had exited),
+/// and a blocking wait must not hold a thread of the cooperative pool.
 enum ClusterScript {
-    /// Runs `cluster.sh arguments…` and returns its trimmed stdout; throws on a non-zero exit.
+    /// Runs `cluster.sh arguments…` and returns its trimmed stdout; throws on a non-zero exit
+    /// with what it printed on stderr.
     @discardableResult
-    static func run(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BenchSupport.environment("ANCHOR_CLUSTER_SH", default: "cluster.sh"))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchFailure("cluster.sh \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
-                + String(decoding: err, as: UTF8.self))
+    static func run(_ arguments: String...) async throws -> String {
+        let script = BenchSupport.environment("ANCHOR_CLUSTER_SH", default: "cluster.sh")
+        let errorFile = "/tmp/etcdv2-bench-cluster-sh-\(getpid()).err"
+        let command = ([script] + arguments).map(quoted).joined(separator: " ") + " 2>" + quoted(errorFile)
+        let (status, output) = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: shell(command)) }
         }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+        unlink(errorFile)
+        guard status == 0 else {
+            throw BenchFailure("cluster.sh \(arguments.joined(separator: " ")): exit status \(status): \(errors)")
+        }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `command` with `/bin/sh`; its exit status and stdout.
+    private static func shell(_ command: String) -> (Int32, String) {
+        guard let pipe = popen(command, "r") else { return (-1, "") }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        let status = pclose(pipe)
+        return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
+    }
+
+    private static func quoted(_ word: String) -> String {
+        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 
