@@ -83,7 +83,9 @@ extension EtcdCluster {
             let url = clientURL(index) + "/v2/members"
             do {
                 let reply = try await LoopbackHTTP.request("GET", url, timeout: .seconds(5))
-                guard reply.status == 200 else { throw EtcdHarnessError.startFailed("HTTP \(reply.status) \(reply.body)") }
+                guard reply.status == 200 else {
+                    throw EtcdHarnessError.startFailed("HTTP \(reply.status) \(reply.body)")
+                }
                 return try memberIDs(from: try JSONDecoder().decode(MembersBody.self, from: Data(reply.body.utf8)))
             } catch {
                 problems.append("member \(index): \(error)")

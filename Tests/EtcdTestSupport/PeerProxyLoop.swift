@@ -37,7 +37,9 @@ final class PeerProxyLoop {
             watch(core.wakeReadFD, Int16(POLLIN), .wake)
             if let until = acceptPausedUntil, ContinuousClock.now >= until { acceptPausedUntil = nil }
             if acceptPausedUntil == nil {
-                for (index, route) in core.routes.enumerated() { watch(route.listenFD, Int16(POLLIN), .listener(index)) }
+                for (index, route) in core.routes.enumerated() {
+                    watch(route.listenFD, Int16(POLLIN), .listener(index))
+                }
             }
             for (key, pump) in pumps {
                 let clientEvents = pump.clientEvents
@@ -102,7 +104,9 @@ final class PeerProxyLoop {
             }
             Socket.setCloseOnExec(fd)
             Socket.setNoDelay(fd)
-            guard (try? Socket.setNonBlocking(fd)) != nil, let key = core.register(clientFD: fd, destination: route) else {
+            guard (try? Socket.setNonBlocking(fd)) != nil,
+                let key = core.register(clientFD: fd, destination: route)
+            else {
                 close(fd)
                 continue
             }

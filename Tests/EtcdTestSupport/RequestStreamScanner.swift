@@ -109,7 +109,8 @@ struct RequestStreamScanner {
                     }
                     continue
                 }
-                let line = String(decoding: pending.last == UInt8(ascii: "\r") ? pending.dropLast() : pending[...], as: UTF8.self)
+                let content = pending.last == UInt8(ascii: "\r") ? pending.dropLast() : pending[...]
+                let line = String(decoding: content, as: UTF8.self)
                 pending = []
                 phase = try nextPhase(afterLine: line)
             }
@@ -150,7 +151,8 @@ struct RequestStreamScanner {
             throw LoopbackHTTPError.malformed("bad request line \(String(requestLine.prefix(80)).debugDescription)")
         }
         let headers = try HTTPHeaders.parse(lines.dropFirst().map(String.init))
-        let head = PeerRequestHead(method: String(parts[0]), target: String(parts[1]), serverFrom: headers["x-server-from"])
+        let head = PeerRequestHead(
+            method: String(parts[0]), target: String(parts[1]), serverFrom: headers["x-server-from"])
         return (head, try bodyPhase(headers))
     }
 
@@ -159,7 +161,7 @@ struct RequestStreamScanner {
         if let codings = headers["transfer-encoding"] {
             let last = codings.split(separator: ",").last.map { $0.trimmingWhitespace().lowercased() }
             guard last == "chunked" else {
-                throw LoopbackHTTPError.malformed("request Transfer-Encoding \(codings.debugDescription) is not chunked")
+                throw LoopbackHTTPError.malformed("request coding \(codings.debugDescription) is not chunked")
             }
             return .chunkSizeLine
         }

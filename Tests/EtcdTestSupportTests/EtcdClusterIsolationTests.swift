@@ -23,13 +23,25 @@ import Testing
         return nil
     }
 
+    /// Prints one `measured: …` line; `nil` durations print as "never".
+    static func report(_ what: String, _ duration: Duration?, _ detail: String = "") {
+        print("measured: \(what): \(duration.map { "\($0)" } ?? "never")" + (detail.isEmpty ? "" : " (\(detail))"))
+    }
+
+    /// A reply as `status body`, or "no answer".
+    static func describe(_ reply: HTTPReply?) -> String {
+        reply.map { "\($0.status) \($0.body)" } ?? "no answer"
+    }
+
     /// One `GET /health` (etcd's own check waits up to 1 s for a quorum read).
     static func health(_ url: String) async -> HTTPReply? {
         try? await LoopbackHTTP.request("GET", url + "/health", timeout: .seconds(3))
     }
 
     /// `PUT /v2/keys/<key>` with `value=<value>`.
-    static func put(_ url: String, _ key: String, _ value: String, timeout: Duration = .seconds(5)) async throws -> HTTPReply {
+    static func put(
+        _ url: String, _ key: String, _ value: String, timeout: Duration = .seconds(5)
+    ) async throws -> HTTPReply {
         try await LoopbackHTTP.request("PUT", url + "/v2/keys/" + key, body: "value=" + value, timeout: timeout)
     }
 
@@ -68,7 +80,9 @@ import Testing
                 let pid = try #require(cluster.pid(member))
                 let commandLine = String(decoding: ChildProcess.readProcFile("/proc/\(pid)/cmdline") ?? [], as: UTF8.self)
                 #expect(commandLine.contains("http://127.0.0.1:\(proxy.listenPorts[member])"))
-                #expect(!commandLine.contains("--initial-advertise-peer-urls\u{0}http://127.0.0.1:\(cluster.layout.members[member].peerPort)"))
+                let ownPeerURL = cluster.layout.members[member].peerURL
+                #expect(!commandLine.contains("--initial-advertise-peer-urls\u{0}\(ownPeerURL)"))
+                #expect(commandLine.contains("--listen-peer-urls\u{0}\(ownPeerURL)"))
                 let id = try #require(cluster.memberID(member))
                 #expect(proxy.statistics.connectionsBySource[try #require(PeerProxyCore.memberID(hex: id)), default: 0] > 0)
             }
@@ -139,23 +153,24 @@ import Testing
                 lastHealth = await Self.health(followerURL)
                 return lastHealth?.status == 503 && lastHealth?.body.contains(#""health":"false""#) == true
             }
-            print("measured: isolated follower /health false after \(unhealthy.map { "\($0)" } ?? "never"): \(lastHealth.map { "\($0.status) \($0.body)" } ?? "no answer")")
+            Self.report("isolated follower: /health false after", unhealthy, Self.describe(lastHealth))
             #expect(unhealthy != nil, "last /health: \(String(describing: lastHealth))")
             let leaderless = try await Self.timeUntil(.seconds(15)) {
                 await Self.gauge(followerURL, "etcd_server_has_leader") == "0"
             }
-            print("measured: isolated follower etcd_server_has_leader 0 after a further \(leaderless.map { "\($0)" } ?? "never")")
+            Self.report("isolated follower: etcd_server_has_leader 0 a further", leaderless)
             #expect(leaderless != nil)
             let quickStart = ContinuousClock.now
             let quick = await Self.health(followerURL)
-            print("measured: /health of the leaderless isolated follower answered in \(ContinuousClock.now - quickStart): \(quick.map { "\($0.status)" } ?? "no answer")")
+            let quickTime = ContinuousClock.now - quickStart
+            Self.report("leaderless isolated follower: /health answered in", quickTime, Self.describe(quick))
             #expect(quick?.status == 503)
 
             // A write through the isolated member cannot commit.
             let putStart = ContinuousClock.now
             let put = try? await Self.put(followerURL, "through-isolated", "x", timeout: .seconds(15))
             let putTime = ContinuousClock.now - putStart
-            print("measured: PUT through isolated follower ended after \(putTime): \(put.map { "\($0.status) \($0.body)" } ?? "no answer")")
+            Self.report("PUT through the isolated follower ended after", putTime, Self.describe(put))
             #expect(put.map { $0.status >= 500 } ?? true, "\(String(describing: put))")
 
             // A non-quorum read is still served, from the member's (now stale) store.
@@ -166,19 +181,19 @@ import Testing
             // The other two keep a leader and accept writes.
             let survivor = try await cluster.leader()
             #expect(survivor != follower)
-            print("measured: leader while a follower is isolated: member \(survivor) (was \(leader))")
+            print("measured: leader while a follower is isolated: member \(survivor) (before: \(leader))")
             #expect(try await Self.put(cluster.clientURL(survivor), "during", "new").status == 201)
             #expect(!(await Self.sees(followerURL, "during", "new")))
 
             try cluster.heal(follower)
             #expect(!cluster.isIsolated(follower))
             let caughtUp = try await Self.timeUntil(.seconds(20)) { await Self.sees(followerURL, "during", "new") }
-            print("measured: healed follower saw the write after \(caughtUp.map { "\($0)" } ?? "never")")
+            Self.report("healed follower: saw the write after", caughtUp)
             #expect(caughtUp != nil)
             let healthy = try await Self.timeUntil(.seconds(20)) { await Self.health(followerURL)?.status == 200 }
-            print("measured: healed follower /health true after a further \(healthy.map { "\($0)" } ?? "never")")
+            Self.report("healed follower: /health true a further", healthy)
             try await cluster.waitHealthy()
-            print("measured: leader after healing the follower: member \(try await cluster.leader()) (was \(survivor))")
+            print("measured: leader after healing the follower: member \(try await cluster.leader()) (before: \(survivor))")
         }
     }
 
@@ -194,7 +209,7 @@ import Testing
                 newLeader = try? await cluster.leader()
                 return newLeader != nil
             }
-            print("measured: new leader after isolating the leader: \(elected.map { "\($0)" } ?? "never")")
+            Self.report("isolated leader: new leader elected after", elected)
             let leader = try #require(newLeader)
             #expect(leader != oldLeader)
             #expect(try await Self.put(cluster.clientURL(leader), "after-failover", "1").status == 201)
@@ -205,12 +220,12 @@ import Testing
             let steppedDown = try await Self.timeUntil(.seconds(20)) {
                 await Self.gauge(oldURL, "etcd_server_is_leader") == "0"
             }
-            print("measured: isolated old leader etcd_server_is_leader 0 \(ContinuousClock.now - isolatedAt) after isolate")
+            Self.report("isolated leader: etcd_server_is_leader 0 after", ContinuousClock.now - isolatedAt)
             #expect(steppedDown != nil)
             #expect(await Self.gauge(oldURL, "etcd_server_has_leader") == "0")
             #expect(await Self.health(oldURL)?.status == 503)
             let statsState = await Self.raftState(oldURL)
-            print("measured: isolated old leader's /v2/stats/self state meanwhile: \(statsState ?? "?")")
+            print("measured: isolated leader: /v2/stats/self state meanwhile \(statsState ?? "?")")
 
             // A restart keeps the member isolated. etcd then accepts client connections but
             // answers nothing: it serves clients only after publishing itself through raft.
@@ -221,7 +236,7 @@ import Testing
 
             try cluster.heal(oldLeader)
             let caughtUp = try await Self.timeUntil(.seconds(20)) { await Self.sees(oldURL, "after-failover", "1") }
-            print("measured: healed old leader saw the write after \(caughtUp.map { "\($0)" } ?? "never")")
+            Self.report("healed old leader (restarted while isolated): saw the write after", caughtUp)
             #expect(caughtUp != nil)
             try await cluster.waitHealthy()
         }

@@ -149,7 +149,8 @@ import Testing
                 group.addTask {
                     try await Blocking.run {
                         let client = try RawClient(port: port, timeout: .seconds(30))
-                        client.send(Self.request("/raft/snapshot", from: "\(index + 1)", body: String(repeating: "s", count: 100_000)))
+                        let body = String(repeating: "s", count: 100_000)
+                        client.send(Self.request("/raft/snapshot", from: "\(index + 1)", body: body))
                         guard let bytes = client.readToEnd() else { return -1 }
                         guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return -1 }
                         return bytes.count - end.upperBound

@@ -37,6 +37,8 @@ import Testing
     static let raftStream =
         "GET /raft/stream/message/8e9e05c52164694d HTTP/1.1\r\nHost: 127.0.0.1:1\r\n"
         + "X-Server-From: 91bc3c398fb3c146\r\nX-Raft-To: 8e9e05c52164694d\r\n\r\n"
+    static let streamHead = PeerRequestHead(
+        method: "GET", target: "/raft/stream/message/8e9e05c52164694d", serverFrom: "91bc3c398fb3c146")
     static let probe = "GET /raft/probing HTTP/1.1\r\nHost: 127.0.0.1:1\r\nUser-Agent: Go-http-client/1.1\r\n\r\n"
     static let pipelinePost =
         "POST /raft HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Length: 5\r\nContent-Type: application/protobuf\r\n"
@@ -55,7 +57,7 @@ import Testing
     static let cases: [Case] = [
         Case(
             name: "stream dial", input: raftStream,
-            heads: [PeerRequestHead(method: "GET", target: "/raft/stream/message/8e9e05c52164694d", serverFrom: "91bc3c398fb3c146")]),
+            heads: [streamHead]),
         Case(
             name: "probe then pipeline POST on one connection", input: probe + pipelinePost + probe,
             heads: [
@@ -67,7 +69,7 @@ import Testing
             name: "chunked snapshot with extension and trailer, then a request", input: snapshotPost + raftStream,
             heads: [
                 PeerRequestHead(method: "POST", target: "/raft/snapshot", serverFrom: "1"),
-                PeerRequestHead(method: "GET", target: "/raft/stream/message/8e9e05c52164694d", serverFrom: "91bc3c398fb3c146"),
+                streamHead,
             ]),
         Case(
             name: "body bytes that look like a request are not parsed",
@@ -78,7 +80,8 @@ import Testing
             ]),
         Case(
             name: "zero Content-Length and repeated equal Content-Length",
-            input: "PUT /a HTTP/1.1\r\nContent-Length: 0\r\n\r\nPUT /b HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nxy",
+            input: "PUT /a HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+                + "PUT /b HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nxy",
             heads: [
                 PeerRequestHead(method: "PUT", target: "/a", serverFrom: nil),
                 PeerRequestHead(method: "PUT", target: "/b", serverFrom: nil),
@@ -127,7 +130,10 @@ import Testing
         ("bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
         ("chunk data without CRLF", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXY"),
         ("head over 64 KiB", "GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 70_000)),
-        ("chunk line over 4 KiB", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 5000)),
+        (
+            "chunk line over 4 KiB",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 5_000)
+        ),
     ]
 
     @Test(arguments: malformed)
