@@ -75,6 +75,20 @@ extension EtcdCluster {
         return peerProxy
     }
 
+    /// Starts a ``PeerProxy`` for `layout`'s members and makes them advertise its ports.
+    /// On failure the layout's folder is removed.
+    static func startPeerProxy(for layout: inout ClusterLayout) throws -> PeerProxy {
+        let proxy: PeerProxy
+        do {
+            proxy = try PeerProxy(targetPorts: layout.members.map(\.peerPort))
+        } catch {
+            try? FileManager.default.removeItem(atPath: layout.directory)
+            throw EtcdHarnessError.startFailed("cannot start the peer proxy: \(error)")
+        }
+        for (index, port) in proxy.listenPorts.enumerated() { layout.members[index].peerProxyPort = port }
+        return proxy
+    }
+
     /// Every member's ID from `GET /v2/members`, in member order, checking that each
     /// advertises its proxy port. Asks each member in turn until one answers.
     func fetchMemberIDs() async throws -> [UInt64] {

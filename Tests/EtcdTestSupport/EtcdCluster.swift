@@ -104,14 +104,7 @@ public final class EtcdCluster: Sendable {
         var attempt = 1
         while true {
             var layout = try makeLayout(attempt)
-            let proxy: PeerProxy?
-            do {
-                proxy = peerProxy ? try PeerProxy(targetPorts: layout.members.map(\.peerPort)) : nil
-            } catch {
-                try? FileManager.default.removeItem(atPath: layout.directory)
-                throw EtcdHarnessError.startFailed("cannot start the peer proxy: \(error)")
-            }
-            for (index, port) in (proxy?.listenPorts ?? []).enumerated() { layout.members[index].peerProxyPort = port }
+            let proxy = peerProxy ? try startPeerProxy(for: &layout) : nil
             let cluster = EtcdCluster(layout: layout, binary: binary, extraArguments: extraArguments, peerProxy: proxy)
             do {
                 for index in 0..<members {
