@@ -6,6 +6,9 @@ struct MemberLayout: Sendable {
     var name: String
     var clientPort: UInt16
     var peerPort: UInt16
+    /// The ``PeerProxy`` port the member advertises to its peers instead of `peerPort`;
+    /// `nil` without a proxy.
+    var peerProxyPort: UInt16?
     /// `<cluster folder>/mN`; etcd creates it.
     var dataDirectory: String
     /// `<cluster folder>/mN.log`: the member's stdout and stderr.
@@ -13,6 +16,8 @@ struct MemberLayout: Sendable {
 
     var clientURL: String { "http://127.0.0.1:\(clientPort)" }
     var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+    /// The peer URL other members dial: the proxy's if there is one.
+    var advertisedPeerURL: String { peerProxyPort.map { "http://127.0.0.1:\($0)" } ?? peerURL }
 }
 
 /// The fixed shape of one cluster: a folder under `/tmp/swift-etcd-v2-tests`, a unique
@@ -40,9 +45,9 @@ struct ClusterLayout: Sendable {
         return ClusterLayout(directory: directory, token: "swift-etcd-v2-tests-\(unique)", members: members)
     }
 
-    /// `m1=http://127.0.0.1:P1,m2=…` for `--initial-cluster`.
+    /// `m1=http://127.0.0.1:P1,m2=…` (advertised peer URLs) for `--initial-cluster`.
     var initialCluster: String {
-        members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",")
+        members.map { "\($0.name)=\($0.advertisedPeerURL)" }.joined(separator: ",")
     }
 
     /// The etcd command line (without the binary) for member `index`.
@@ -58,7 +63,7 @@ struct ClusterLayout: Sendable {
             "--listen-client-urls", member.clientURL,
             "--advertise-client-urls", member.clientURL,
             "--listen-peer-urls", member.peerURL,
-            "--initial-advertise-peer-urls", member.peerURL,
+            "--initial-advertise-peer-urls", member.advertisedPeerURL,
             "--initial-cluster", initialCluster,
             "--initial-cluster-state", clusterState,
             "--initial-cluster-token", token,

@@ -41,7 +41,10 @@ extension EtcdCluster {
     /// `--initial-cluster-state existing`, killing it first if it still runs.
     ///
     /// Returns once the member answers `GET /health`, and, if a quorum of members is
-    /// running (so a leader is possible), once it reports itself healthy.
+    /// running (so a leader is possible), once it reports itself healthy. An isolated
+    /// member (``isolate(_:)``) cannot answer: etcd serves clients only after publishing
+    /// itself through raft, which needs its peers. For it, this returns once its client
+    /// port accepts connections; its requests are answered after ``heal(_:)``.
     ///
     /// - Throws: ``EtcdHarnessError/startFailed(_:)`` if it cannot be spawned;
     ///   ``EtcdHarnessError/notHealthy(_:)`` (with its log tail) if it exits (e.g. its port
@@ -56,9 +59,9 @@ extension EtcdCluster {
             case .healthy:
                 return
             case .answered:
-                if !hasQuorum() { return }
+                if !hasQuorum() || isIsolated(member) { return }
             case .unreachable:
-                break
+                if isIsolated(member), await clientPortAccepts(member) { return }
             }
             guard ContinuousClock.now < deadline else {
                 throw EtcdHarnessError.notHealthy(
@@ -100,7 +103,7 @@ extension EtcdCluster {
         }
     }
 
-    /// Whether more than half of the members are running and not paused.
+    /// Whether more than half of the members are running, not paused and not isolated.
     func hasQuorum() -> Bool {
         liveMembers().count > memberCount / 2
     }

@@ -21,7 +21,7 @@ enum HealthProbe: Sendable {
 }
 
 extension EtcdCluster {
-    /// Waits until every live member (running and not paused) answers `GET /health`
+    /// Waits until every live member (running, not paused, not isolated) answers `GET /health`
     /// with `{"health":"true"}`, which etcd only says while the member sees a leader.
     ///
     /// - Throws: ``EtcdHarnessError/notHealthy(_:)`` on timeout, or as soon as a member
@@ -31,7 +31,8 @@ extension EtcdCluster {
     }
 
     /// The 0-based index of the member whose `GET /v2/stats/self` says
-    /// `"state":"StateLeader"`. Retries for up to 5 seconds to ride out an election.
+    /// `"state":"StateLeader"`, skipping paused and isolated members. Retries for up to
+    /// 5 seconds to ride out an election.
     ///
     /// - Throws: ``EtcdHarnessError/noLeader(_:)`` with every member's answer.
     public func leader() async throws -> Int {
@@ -39,7 +40,9 @@ extension EtcdCluster {
         while true {
             var answers: [String] = []
             let live = liveMembers()
-            guard !live.isEmpty else { throw EtcdHarnessError.noLeader("no member is running and not paused") }
+            guard !live.isEmpty else {
+                throw EtcdHarnessError.noLeader("no member is running, not paused and not isolated")
+            }
             for index in live {
                 let url = clientURL(index) + "/v2/stats/self"
                 do {
@@ -58,11 +61,13 @@ extension EtcdCluster {
         }
     }
 
-    /// Indices of members that are running and not paused.
+    /// Indices of members that are running, not paused and not isolated (an isolated
+    /// member cannot be healthy, and may still call itself leader until it steps down).
     func liveMembers() -> [Int] {
-        state.withLock { state in
+        let running = state.withLock { state in
             state.members.indices.filter { state.members[$0].pid != nil && !state.members[$0].isPaused }
         }
+        return running.filter { !isIsolated($0) }
     }
 
     /// Probes member `index`'s `/health` once, off the cooperative pool.

@@ -23,7 +23,7 @@ extension EtcdCluster {
     public func moveLeader(to target: Int) async throws {
         let leader = try await leader()
         guard leader != target else { return }
-        let id = try await memberID(target)
+        let id = try await raftID(target)
         let reply = try await LoopbackHTTP.request(
             "POST", clientURL(leader) + "/v3/maintenance/transfer-leadership",
             body: #"{"targetID":"\#(id)"}"#, contentType: "application/json", timeout: .seconds(10))
@@ -43,7 +43,7 @@ extension EtcdCluster {
 
     /// Member `member`'s raft ID, as the v3 API takes it (decimal), read from `/v2/members`
     /// (which gives it in hex) on any live member.
-    public func memberID(_ member: Int) async throws -> UInt64 {
+    public func raftID(_ member: Int) async throws -> UInt64 {
         let name = layout.members[member].name
         var problems: [String] = []
         for index in liveMembers() {

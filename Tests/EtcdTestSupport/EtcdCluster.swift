@@ -9,7 +9,10 @@ import Glibc
 /// `posix_spawn` (empty signal mask, default signal dispositions). Member indices are
 /// 0-based; members are named `m1`, `m2`, … in etcd.
 ///
-/// Always end with ``shutdown()``, or use ``withEtcdCluster(members:extraArguments:isolation:_:)``
+/// With `peerProxy: true` the members' peer traffic passes a ``PeerProxy``, so a test can
+/// cut a member off from its peers with ``isolate(_:)`` while clients still reach it.
+///
+/// Always end with ``shutdown()``, or use ``withEtcdCluster(members:extraArguments:peerProxy:isolation:_:)``
 /// which does so even when the test throws. `deinit` kills whatever is left as a last
 /// resort, and a crashed test run's processes are swept by the next run.
 ///
@@ -30,17 +33,20 @@ public final class EtcdCluster: Sendable {
     let layout: ClusterLayout
     let binary: String
     let extraArguments: [String]
+    /// The proxy every peer connection passes, if the cluster was started with one.
+    let peerProxy: PeerProxy?
     let state: Locked<State>
 
-    /// How long ``start(members:extraArguments:binary:)`` waits for a healthy cluster.
+    /// How long ``start(members:extraArguments:peerProxy:binary:)`` waits for a healthy cluster.
     static let startTimeout: Duration = .seconds(30)
     /// How often health is polled.
     static let pollInterval: Duration = .milliseconds(20)
 
-    private init(layout: ClusterLayout, binary: String, extraArguments: [String]) {
+    private init(layout: ClusterLayout, binary: String, extraArguments: [String], peerProxy: PeerProxy?) {
         self.layout = layout
         self.binary = binary
         self.extraArguments = extraArguments
+        self.peerProxy = peerProxy
         self.state = Locked(State(members: Array(repeating: MemberState(), count: layout.members.count)))
     }
 
@@ -62,6 +68,8 @@ public final class EtcdCluster: Sendable {
     /// - Parameters:
     ///   - members: Number of members, at least 1.
     ///   - extraArguments: Flags appended to every member's command line.
+    ///   - peerProxy: Route the peer traffic through a ``PeerProxy`` (each member
+    ///     advertises a proxy port), for ``isolate(_:)`` and ``heal(_:)``.
     ///   - binary: The etcd executable; defaults to ``defaultBinaryPath``.
     /// - Throws: ``EtcdHarnessError/binaryMissing(path:)`` if `binary` is not an
     ///   executable file; ``EtcdHarnessError/startFailed(_:)`` (with the log's tail) if a
@@ -69,18 +77,20 @@ public final class EtcdCluster: Sendable {
     public static func start(
         members: Int = 1,
         extraArguments: [String] = [],
+        peerProxy: Bool = false,
         binary: String = defaultBinaryPath
     ) async throws -> EtcdCluster {
-        try await start(members: members, extraArguments: extraArguments, binary: binary) { _ in
+        try await start(members: members, extraArguments: extraArguments, peerProxy: peerProxy, binary: binary) { _ in
             try ClusterLayout.create(memberCount: members)
         }
     }
 
-    /// ``start(members:extraArguments:binary:)`` with the layout of each attempt (1, 2, 3)
-    /// supplied by `makeLayout`, so tests can provoke a port conflict.
+    /// ``start(members:extraArguments:peerProxy:binary:)`` with the layout of each attempt
+    /// (1, 2, 3) supplied by `makeLayout`, so tests can provoke a port conflict.
     static func start(
         members: Int,
         extraArguments: [String],
+        peerProxy: Bool = false,
         binary: String,
         makeLayout: (_ attempt: Int) throws -> ClusterLayout
     ) async throws -> EtcdCluster {
@@ -93,13 +103,16 @@ public final class EtcdCluster: Sendable {
 
         var attempt = 1
         while true {
-            let cluster = EtcdCluster(layout: try makeLayout(attempt), binary: binary, extraArguments: extraArguments)
+            var layout = try makeLayout(attempt)
+            let proxy = peerProxy ? try startPeerProxy(for: &layout) : nil
+            let cluster = EtcdCluster(layout: layout, binary: binary, extraArguments: extraArguments, peerProxy: proxy)
             do {
                 for index in 0..<members {
                     let pid = try cluster.spawn(member: index, clusterState: "new")
                     cluster.state.withLock { $0.members[index].pid = pid }
                 }
                 try await cluster.pollUntilHealthy(timeout: startTimeout, duringStart: true)
+                if let proxy { proxy.setMemberIDs(try await cluster.fetchMemberIDs()) }
                 return cluster
             } catch is PortRace where attempt < 3 {
                 await cluster.shutdown()
@@ -144,7 +157,8 @@ public final class EtcdCluster: Sendable {
         layout.members.indices.contains(member) ? layout.logTail(member: member, lines: lines) : ""
     }
 
-    /// Kills every member with `SIGKILL`, reaps them and deletes the cluster folder.
+    /// Kills every member with `SIGKILL`, reaps them, stops the peer proxy (closing its
+    /// sockets and joining its thread) and deletes the cluster folder.
     /// Idempotent; later calls return at once.
     public func shutdown() async {
         await Blocking.run { [self] in tearDown() }
@@ -182,6 +196,7 @@ public final class EtcdCluster: Sendable {
             ChildProcess.killAndReap(pid)
             ProcessRegistry.forget(pid)
         }
+        peerProxy?.shutdown()
         try? FileManager.default.removeItem(atPath: layout.directory)
     }
 }

@@ -23,6 +23,9 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     case signalFailed(String)
     /// ``FreePort/allocate()`` found no usable port.
     case noFreePort(String)
+    /// ``EtcdCluster/isolate(_:)`` or ``EtcdCluster/heal(_:)`` on a cluster started
+    /// without `peerProxy: true`.
+    case noPeerProxy
 
     /// A message that says what went wrong and what to do about it.
     public var description: String {
@@ -48,6 +51,8 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
             "signal failed: \(message)"
         case .noFreePort(let message):
             "no free port: \(message)"
+        case .noPeerProxy:
+            "the etcd cluster has no peer proxy: start it with peerProxy: true to isolate members"
         }
     }
 }

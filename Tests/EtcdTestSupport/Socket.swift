@@ -35,6 +35,20 @@ enum Socket {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
 
+    /// Sets `O_NONBLOCK`, for descriptors driven by a `poll(2)` loop.
+    static func setNonBlocking(_ fd: Int32) throws {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            throw SocketError(operation: "fcntl(O_NONBLOCK)", code: errno)
+        }
+    }
+
+    /// Sets `TCP_NODELAY`, so small writes (raft heartbeats) leave at once.
+    static func setNoDelay(_ fd: Int32) {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// An IPv4 socket address; `host` is in host byte order.
     static func address(host: UInt32 = loopbackHostOrder, port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()

@@ -12,6 +12,8 @@
 /// - Parameters:
 ///   - members: Number of members, at least 1.
 ///   - extraArguments: Flags appended to every member's etcd command line.
+///   - peerProxy: Route the peer traffic through a ``PeerProxy`` so the test can
+///     ``EtcdCluster/isolate(_:)`` and ``EtcdCluster/heal(_:)`` members.
 ///   - isolation: The caller's actor; `body` runs there. Leave the default.
 ///   - body: The test, given the running cluster.
 /// - Returns: Whatever `body` returns.
@@ -19,10 +21,11 @@
 public func withEtcdCluster<T: Sendable>(
     members: Int = 1,
     extraArguments: [String] = [],
+    peerProxy: Bool = false,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (EtcdCluster) async throws -> T
 ) async throws -> T {
-    let cluster = try await EtcdCluster.start(members: members, extraArguments: extraArguments)
+    let cluster = try await EtcdCluster.start(members: members, extraArguments: extraArguments, peerProxy: peerProxy)
     let result: T
     do {
         result = try await body(cluster)
