@@ -42,10 +42,10 @@ public struct EtcdMembersError: Error, Sendable, Hashable, CustomStringConvertib
     /// etcd's message (e.g. `membership: peerURL exists`), or the client's own account for
     /// errors raised before sending.
     public var message: String
-    /// The member that answered; `nil` for errors raised before sending.
+    /// The member that answered (for ``Kind/noLeader``, the first that said so); `nil` for
+    /// errors raised before sending.
     public var endpoint: String?
-    /// The HTTP status; `nil` for errors raised before sending and for ``Kind/noLeader``
-    /// gathered from several members.
+    /// The HTTP status; `nil` for errors raised before sending.
     public var status: Int?
 
     /// Creates the error.

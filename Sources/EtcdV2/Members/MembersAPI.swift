@@ -13,7 +13,7 @@
 /// changes need the `root` user's credentials; reads need none.
 ///
 /// Errors: ``EtcdMembersError`` for etcd's refusals (keyed on the HTTP status), besides the
-/// cluster errors every call can throw (see <doc:Errors>).
+/// cluster errors every call can throw (``EtcdClusterError``, ``EtcdOutcomeUnknownError``, …).
 public struct MembersAPI: Sendable {
     let requester: ClusterRequester
 
