@@ -35,6 +35,15 @@ struct AuthRequestTests {
                 { try AuthRequestBuilder.revokePermissions(.readWrite, on: ["/*"], from: "guest") }, .put, "/v2/auth/roles/guest",
                 #"{"revoke":{"kv":{"read":["/*"],"write":["/*"]}},"role":"guest"}"#
             ),
+            (
+                { try AuthRequestBuilder.createUser("u", password: "p", roles: ["b", "a", "b"]) }, .put, "/v2/auth/users/u",
+                #"{"password":"p","roles":["b","a"],"user":"u"}"#
+            ),
+            ({ try AuthRequestBuilder.grantRoles(["a", "a"], to: "u") }, .put, "/v2/auth/users/u", #"{"grant":["a"],"user":"u"}"#),
+            (
+                { try AuthRequestBuilder.grantPermissions(.readWrite, on: ["/a", "/a"], to: "r") }, .put, "/v2/auth/roles/r",
+                #"{"grant":{"kv":{"read":["/a"],"write":["/a"]}},"role":"r"}"#
+            ),
         ]
         for (build, method, path, body) in cases {
             let request = try build()

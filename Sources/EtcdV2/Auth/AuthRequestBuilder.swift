@@ -40,7 +40,7 @@ enum AuthRequestBuilder {
         try validateNames(roles, what: "role")
         return AdminRequest(
             method: .put, path: try path(usersPath, name, what: "user"),
-            json: UserBody(user: name, password: password, roles: roles))
+            json: UserBody(user: name, password: password, roles: unique(roles)))
     }
 
     /// etcd's create-or-update write: a body with only a password creates the user or
@@ -53,12 +53,12 @@ enum AuthRequestBuilder {
 
     static func grantRoles(_ roles: [String], to user: String) throws(EtcdAuthError) -> AdminRequest {
         try validateNames(roles, what: "role")
-        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, grant: roles))
+        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, grant: unique(roles)))
     }
 
     static func revokeRoles(_ roles: [String], from user: String) throws(EtcdAuthError) -> AdminRequest {
         try validateNames(roles, what: "role")
-        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, revoke: roles))
+        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, revoke: unique(roles)))
     }
 
     static func listRoles() -> AdminRequest { AdminRequest(method: .get, path: rolesPath) }
@@ -91,7 +91,7 @@ enum AuthRequestBuilder {
         throws(EtcdAuthError) -> AdminRequest
     {
         try validatePatterns(patterns)
-        let change = PermissionsBody(access.permissions(on: patterns))
+        let change = PermissionsBody(access.permissions(on: unique(patterns)))
         return AdminRequest(
             method: .put, path: try path(rolesPath, role, what: "role"),
             json: RoleBody(role: role, grant: grant ? change : nil, revoke: grant ? nil : change))
@@ -131,6 +131,13 @@ enum AuthRequestBuilder {
     }
 
     // MARK: - Validation
+
+    /// `items` without repeats, in their first order: etcd reads a repeated role or pattern in
+    /// one grant as a duplicate grant (409), and would store a repeated role of a new user.
+    static func unique(_ items: [String]) -> [String] {
+        var seen: Set<String> = []
+        return items.filter { seen.insert($0).inserted }
+    }
 
     /// `prefix/<escaped name>` for a valid name.
     static func path(_ prefix: String, _ name: String, what: String) throws(EtcdAuthError) -> String {
