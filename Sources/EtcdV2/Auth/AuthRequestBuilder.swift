@@ -171,8 +171,9 @@ enum AuthRequestBuilder {
         guard !password.isEmpty else { throw EtcdAuthError(kind: .invalidArgument, message: "the password is empty") }
     }
 
-    /// A non-empty list of non-empty patterns: etcd stores an empty pattern and then fails
-    /// (a server panic) on every permission check of the role.
+    /// A non-empty list of non-empty patterns: etcd stores an empty pattern, and then its
+    /// handler panics (the connection is dropped without an answer) on every key request
+    /// checked against the role.
     static func validatePatterns(_ patterns: [String]) throws(EtcdAuthError) {
         guard !patterns.isEmpty else { throw EtcdAuthError(kind: .invalidArgument, message: "no key pattern given") }
         guard !patterns.contains("") else { throw EtcdAuthError(kind: .invalidArgument, message: "a key pattern is empty") }
