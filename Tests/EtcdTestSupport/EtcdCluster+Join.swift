@@ -63,16 +63,18 @@ public final class JoiningMember: Sendable {
         let peerURL = self.peerURL
         let members = try await Self.members(of: cluster)
         guard members.contains(where: { $0.peerURLs.contains(peerURL) }) else {
-            throw EtcdHarnessError.startFailed("no member has the peer URL \(peerURL); add it first (members: \(members))")
+            throw EtcdHarnessError.startFailed(
+                "no member has the peer URL \(peerURL); add it first (members: \(members))")
         }
         let initialCluster = members.flatMap { member in
             member.peerURLs.map { url in "\(url == peerURL ? name : member.name)=\(url)" }
         }.joined(separator: ",")
-        try await spawnAndWait(arguments: arguments(peerURL: peerURL) + [
-            "--initial-advertise-peer-urls", peerURL,
-            "--initial-cluster", initialCluster,
-            "--initial-cluster-state", "existing",
-        ])
+        try await spawnAndWait(
+            arguments: arguments(peerURL: peerURL) + [
+                "--initial-advertise-peer-urls", peerURL,
+                "--initial-cluster", initialCluster,
+                "--initial-cluster-state", "existing",
+            ])
     }
 
     /// Kills the member and starts it again from its data directory, listening for peers
@@ -89,10 +91,12 @@ public final class JoiningMember: Sendable {
 
     /// Kills the member (if it runs) and reaps it.
     public func stop() async {
-        guard let pid = state.withLock({ state -> pid_t? in
-            defer { state.pid = nil }
-            return state.pid
-        }) else { return }
+        guard
+            let pid = state.withLock({ state -> pid_t? in
+                defer { state.pid = nil }
+                return state.pid
+            })
+        else { return }
         await Blocking.run {
             ChildProcess.killAndReap(pid)
             ProcessRegistry.forget(pid)

@@ -67,7 +67,8 @@ import Testing
             let removeRoot = await authError { try await root.auth.users.remove("root") }
             #expect(removeRoot?.kind == .forbidden)
             #expect(removeRoot?.status == 403)
-            #expect(await authError { try await root.auth.roles.grant(.read, on: ["/x"], to: "root") }?.kind == .forbidden)
+            #expect(
+                await authError { try await root.auth.roles.grant(.read, on: ["/x"], to: "root") }?.kind == .forbidden)
             #expect(await authError { try await root.auth.roles.remove("root") }?.kind == .forbidden)
 
             // Disabling needs root, and restores anonymous access.
@@ -105,15 +106,21 @@ import Testing
             #expect(await authError { try await users.changePassword("nobody", to: "x") }?.kind == .userNotFound)
             try await users.changePassword("carol", to: "c4")
             #expect(try await users.list().map(\.name) == ["bob", "carol", "dave"])
-            #expect(try await users.get("bob") == User(name: "bob", roles: [Role(name: "reader", permissions: KeyPermissions(read: ["/*"]))]))
+            #expect(
+                try await users.get("bob")
+                    == User(name: "bob", roles: [Role(name: "reader", permissions: KeyPermissions(read: ["/*"]))]))
 
             // Conflicts, each typed by the call and the status.
             #expect(await authError { try await roles.add("reader") }?.kind == .roleAlreadyExists)
             #expect(await authError { try await roles.add("root") }?.kind == .forbidden)
             #expect(await authError { try await users.grant(["reader"], to: "bob") }?.kind == .roleAlreadyGranted)
             #expect(await authError { try await users.revoke(["reader"], from: "carol") }?.kind == .roleNotGranted)
-            #expect(await authError { try await roles.grant(.read, on: ["/*"], to: "reader") }?.kind == .permissionAlreadyGranted)
-            #expect(await authError { try await roles.revoke(.write, on: ["/zzz"], from: "reader") }?.kind == .permissionNotGranted)
+            #expect(
+                await authError { try await roles.grant(.read, on: ["/*"], to: "reader") }?.kind
+                    == .permissionAlreadyGranted)
+            #expect(
+                await authError { try await roles.revoke(.write, on: ["/zzz"], from: "reader") }?.kind
+                    == .permissionNotGranted)
 
             // Not found, whatever etcd's wording: every variant is recognised.
             var messages: Set<String> = []
@@ -174,7 +181,9 @@ import Testing
                 if allowed {
                     #expect(try await client.keys.get("/k").node?.value == "v", "\(user)/\(password)")
                 } else {
-                    #expect(await etcdError { try await client.keys.get("/k") }?.code == .unauthorized, "\(user)/\(password)")
+                    #expect(
+                        await etcdError { try await client.keys.get("/k") }?.code == .unauthorized,
+                        "\(user)/\(password)")
                 }
             }
         }

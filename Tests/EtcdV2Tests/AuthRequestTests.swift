@@ -14,34 +14,52 @@ struct AuthRequestTests {
             ({ try AuthRequestBuilder.getUser("alice") }, .get, "/v2/auth/users/alice", nil),
             ({ try AuthRequestBuilder.removeUser("a b%") }, .delete, "/v2/auth/users/a%20b%25", nil),
             (
-                { try AuthRequestBuilder.createUser("alice", password: "pw\"", roles: ["app", "ops"]) }, .put, "/v2/auth/users/alice",
+                { try AuthRequestBuilder.createUser("alice", password: "pw\"", roles: ["app", "ops"]) }, .put,
+                "/v2/auth/users/alice",
                 #"{"password":"pw\"","roles":["app","ops"],"user":"alice"}"#
             ),
-            ({ try AuthRequestBuilder.createOrUpdateUser("ü", password: "x") }, .put, "/v2/auth/users/%C3%BC", #"{"password":"x","user":"ü"}"#),
-            ({ try AuthRequestBuilder.grantRoles(["app"], to: "bob") }, .put, "/v2/auth/users/bob", #"{"grant":["app"],"user":"bob"}"#),
-            ({ try AuthRequestBuilder.revokeRoles(["app"], from: "bob") }, .put, "/v2/auth/users/bob", #"{"revoke":["app"],"user":"bob"}"#),
+            (
+                { try AuthRequestBuilder.createOrUpdateUser("ü", password: "x") }, .put, "/v2/auth/users/%C3%BC",
+                #"{"password":"x","user":"ü"}"#
+            ),
+            (
+                { try AuthRequestBuilder.grantRoles(["app"], to: "bob") }, .put, "/v2/auth/users/bob",
+                #"{"grant":["app"],"user":"bob"}"#
+            ),
+            (
+                { try AuthRequestBuilder.revokeRoles(["app"], from: "bob") }, .put, "/v2/auth/users/bob",
+                #"{"revoke":["app"],"user":"bob"}"#
+            ),
             ({ try AuthRequestBuilder.getRole("app") }, .get, "/v2/auth/roles/app", nil),
             ({ try AuthRequestBuilder.removeRole("app") }, .delete, "/v2/auth/roles/app", nil),
             ({ try AuthRequestBuilder.addRole("app") }, .put, "/v2/auth/roles/app", #"{"role":"app"}"#),
             (
-                { try AuthRequestBuilder.grantPermissions(.read, on: ["/app/*"], to: "app") }, .put, "/v2/auth/roles/app",
+                { try AuthRequestBuilder.grantPermissions(.read, on: ["/app/*"], to: "app") }, .put,
+                "/v2/auth/roles/app",
                 #"{"grant":{"kv":{"read":["/app/*"],"write":[]}},"role":"app"}"#
             ),
             (
-                { try AuthRequestBuilder.grantPermissions(.write, on: ["/a", "/b*"], to: "app") }, .put, "/v2/auth/roles/app",
+                { try AuthRequestBuilder.grantPermissions(.write, on: ["/a", "/b*"], to: "app") }, .put,
+                "/v2/auth/roles/app",
                 #"{"grant":{"kv":{"read":[],"write":["/a","/b*"]}},"role":"app"}"#
             ),
             (
-                { try AuthRequestBuilder.revokePermissions(.readWrite, on: ["/*"], from: "guest") }, .put, "/v2/auth/roles/guest",
+                { try AuthRequestBuilder.revokePermissions(.readWrite, on: ["/*"], from: "guest") }, .put,
+                "/v2/auth/roles/guest",
                 #"{"revoke":{"kv":{"read":["/*"],"write":["/*"]}},"role":"guest"}"#
             ),
             (
-                { try AuthRequestBuilder.createUser("u", password: "p", roles: ["b", "a", "b"]) }, .put, "/v2/auth/users/u",
+                { try AuthRequestBuilder.createUser("u", password: "p", roles: ["b", "a", "b"]) }, .put,
+                "/v2/auth/users/u",
                 #"{"password":"p","roles":["b","a"],"user":"u"}"#
             ),
-            ({ try AuthRequestBuilder.grantRoles(["a", "a"], to: "u") }, .put, "/v2/auth/users/u", #"{"grant":["a"],"user":"u"}"#),
             (
-                { try AuthRequestBuilder.grantPermissions(.readWrite, on: ["/a", "/a"], to: "r") }, .put, "/v2/auth/roles/r",
+                { try AuthRequestBuilder.grantRoles(["a", "a"], to: "u") }, .put, "/v2/auth/users/u",
+                #"{"grant":["a"],"user":"u"}"#
+            ),
+            (
+                { try AuthRequestBuilder.grantPermissions(.readWrite, on: ["/a", "/a"], to: "r") }, .put,
+                "/v2/auth/roles/r",
                 #"{"grant":{"kv":{"read":["/a"],"write":["/a"]}},"role":"r"}"#
             ),
         ]

@@ -9,25 +9,44 @@ struct AuthResponseTests {
     func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func decodesUsersAndRoles() throws {
-        let alice = bytes(#"{"user":"alice","roles":[{"role":"app","permissions":{"kv":{"read":["/app/*"],"write":null}}}]}"#)
-        #expect(try AuthResponseDecoder.user(status: 200, body: alice, endpoint: endpoint)
-            == User(name: "alice", roles: [Role(name: "app", permissions: KeyPermissions(read: ["/app/*"]))]))
+        let alice = bytes(
+            #"{"user":"alice","roles":[{"role":"app","permissions":{"kv":{"read":["/app/*"],"write":null}}}]}"#)
+        #expect(
+            try AuthResponseDecoder.user(status: 200, body: alice, endpoint: endpoint)
+                == User(name: "alice", roles: [Role(name: "app", permissions: KeyPermissions(read: ["/app/*"]))]))
         // No roles: the field is left out (or null); never a spurious "" role (Go's L12).
-        for body in [#"{"user":"bob"}"#, #"{"user":"bob","roles":null}"#, #"{"user":"bob","roles":[]}"#, #"{"user":"bob","roles":[{"role":""}]}"#] {
-            #expect(try AuthResponseDecoder.user(status: 200, body: bytes(body), endpoint: endpoint) == User(name: "bob"))
+        for body in [
+            #"{"user":"bob"}"#, #"{"user":"bob","roles":null}"#, #"{"user":"bob","roles":[]}"#,
+            #"{"user":"bob","roles":[{"role":""}]}"#,
+        ] {
+            #expect(
+                try AuthResponseDecoder.user(status: 200, body: bytes(body), endpoint: endpoint) == User(name: "bob"))
         }
-        let list = bytes(#"{"users":[{"user":"alice","roles":[{"role":"root","permissions":{"kv":{"read":["/*"],"write":["/*"]}}}]},{"user":"bob"}]}"#)
-        #expect(try AuthResponseDecoder.users(status: 200, body: list, endpoint: endpoint).map(\.name) == ["alice", "bob"])
+        let list = bytes(
+            #"{"users":[{"user":"alice","roles":[{"role":"root","permissions":{"kv":{"read":["/*"],"write":["/*"]}}}]},{"user":"bob"}]}"#
+        )
+        #expect(
+            try AuthResponseDecoder.users(status: 200, body: list, endpoint: endpoint).map(\.name) == ["alice", "bob"])
         #expect(try AuthResponseDecoder.users(status: 200, body: bytes(#"{"users":null}"#), endpoint: endpoint) == [])
-        let roles = bytes(#"{"roles":[{"role":"root","permissions":{"kv":{"read":["/*"],"write":["/*"]}}},{"role":"empty","permissions":{"kv":{"read":[],"write":[]}}}]}"#)
-        #expect(try AuthResponseDecoder.roles(status: 200, body: roles, endpoint: endpoint) == [
-            Role(name: "root", permissions: KeyPermissions(read: ["/*"], write: ["/*"])), Role(name: "empty"),
-        ])
-        #expect(try AuthResponseDecoder.role(.getRole, status: 200, body: bytes(#"{"role":"bare"}"#), endpoint: endpoint) == Role(name: "bare"))
-        #expect(try AuthResponseDecoder.isEnabled(status: 200, body: bytes(#"{"enabled":false}"#), endpoint: endpoint) == false)
-        #expect(try AuthResponseDecoder.isEnabled(status: 200, body: bytes("{\"enabled\":true}\n"), endpoint: endpoint) == true)
+        let roles = bytes(
+            #"{"roles":[{"role":"root","permissions":{"kv":{"read":["/*"],"write":["/*"]}}},{"role":"empty","permissions":{"kv":{"read":[],"write":[]}}}]}"#
+        )
+        #expect(
+            try AuthResponseDecoder.roles(status: 200, body: roles, endpoint: endpoint) == [
+                Role(name: "root", permissions: KeyPermissions(read: ["/*"], write: ["/*"])), Role(name: "empty"),
+            ])
+        #expect(
+            try AuthResponseDecoder.role(.getRole, status: 200, body: bytes(#"{"role":"bare"}"#), endpoint: endpoint)
+                == Role(name: "bare"))
+        #expect(
+            try AuthResponseDecoder.isEnabled(status: 200, body: bytes(#"{"enabled":false}"#), endpoint: endpoint)
+                == false)
+        #expect(
+            try AuthResponseDecoder.isEnabled(status: 200, body: bytes("{\"enabled\":true}\n"), endpoint: endpoint)
+                == true)
         #expect(try AuthResponseDecoder.written(.createOrUpdateUser, status: 201, body: [], endpoint: endpoint) == true)
-        #expect(try AuthResponseDecoder.written(.createOrUpdateUser, status: 200, body: [], endpoint: endpoint) == false)
+        #expect(
+            try AuthResponseDecoder.written(.createOrUpdateUser, status: 200, body: [], endpoint: endpoint) == false)
     }
 
     @Test func successBodiesThatDoNotDecodeAreInvalid() {
@@ -66,16 +85,23 @@ struct AuthResponseTests {
         // Malformed, or nothing to do.
         (.createUser, 400, "auth: Cannot create user bob with an empty password", .badRequest),
         (.addRole, 400, "Role JSON name does not match the name in the URL", .badRequest),
-        (.revokePermissions, 400, "auth: Role not updated. Use grant/revoke to update the role.", .permissionNotGranted),
+        (
+            .revokePermissions, 400, "auth: Role not updated. Use grant/revoke to update the role.",
+            .permissionNotGranted
+        ),
         // Server trouble.
         (.listRoles, 500, "Not capable of accessing auth feature during rolling upgrades.", .serverError(500)),
         (.createUser, 503, "x", .serverError(503)),
         (.getUser, 409, "x", .unexpectedStatus(409)),
         (.isEnabled, 404, "x", .unexpectedStatus(404)),
     ])
-    func classifiesByStatusAndCall(call: AuthResponseDecoder.Call, status: Int, message: String, kind: EtcdAuthError.Kind) {
-        let error = AuthResponseDecoder.error(for: call, status: status, body: AdminRequest.encode(["message": message]), endpoint: endpoint)
-        #expect(error as? EtcdAuthError == EtcdAuthError(kind: kind, message: message, endpoint: endpoint, status: status))
+    func classifiesByStatusAndCall(
+        call: AuthResponseDecoder.Call, status: Int, message: String, kind: EtcdAuthError.Kind
+    ) {
+        let error = AuthResponseDecoder.error(
+            for: call, status: status, body: AdminRequest.encode(["message": message]), endpoint: endpoint)
+        #expect(
+            error as? EtcdAuthError == EtcdAuthError(kind: kind, message: message, endpoint: endpoint, status: status))
     }
 
     @Test func enableConflictIsToldApartByTheState() {
@@ -91,17 +117,25 @@ struct AuthResponseTests {
         }
     }
 
-    @Test(arguments: [(404, "404 page not found\n", EtcdResponseError.Kind.v2Disabled), (401, "", .unexpectedStatus(401)), (502, "<html>", .unexpectedStatus(502))])
+    @Test(arguments: [
+        (404, "404 page not found\n", EtcdResponseError.Kind.v2Disabled), (401, "", .unexpectedStatus(401)),
+        (502, "<html>", .unexpectedStatus(502)),
+    ])
     func bodiesThatAreNotEtcdsAreResponseErrors(status: Int, body: String, kind: EtcdResponseError.Kind) {
         let error = AuthResponseDecoder.error(for: .getUser, status: status, body: bytes(body), endpoint: endpoint)
         #expect((error as? EtcdResponseError)?.kind == kind)
     }
 
     @Test func descriptions() {
-        let answered = EtcdAuthError(kind: .userNotFound, message: "auth: User bob does not exist.", endpoint: endpoint, status: 404)
-        #expect("\(answered)" == "auth: userNotFound: auth: User bob does not exist. (HTTP 404 from http://127.0.0.1:2379)")
-        #expect("\(EtcdAuthError(kind: .invalidArgument, message: "the password is empty"))" == "auth: invalidArgument: the password is empty")
-        let members = EtcdMembersError(kind: .conflict, message: "membership: peerURL exists", endpoint: endpoint, status: 409)
+        let answered = EtcdAuthError(
+            kind: .userNotFound, message: "auth: User bob does not exist.", endpoint: endpoint, status: 404)
+        #expect(
+            "\(answered)" == "auth: userNotFound: auth: User bob does not exist. (HTTP 404 from http://127.0.0.1:2379)")
+        #expect(
+            "\(EtcdAuthError(kind: .invalidArgument, message: "the password is empty"))"
+                == "auth: invalidArgument: the password is empty")
+        let members = EtcdMembersError(
+            kind: .conflict, message: "membership: peerURL exists", endpoint: endpoint, status: 409)
         #expect("\(members)" == "members: conflict: membership: peerURL exists (HTTP 409 from http://127.0.0.1:2379)")
     }
 }

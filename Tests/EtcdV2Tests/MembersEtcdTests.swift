@@ -62,6 +62,9 @@ import Testing
                 // sync() picks the new member's client URL up.
                 try await client.sync()
                 #expect(Set(client.requester.state.endpoints) == Set(cluster.clientURLs + [joining.clientURL]))
+                // Changes go to the old members: the new one refuses them until it has been
+                // connected to its peers for 5 s (etcd's strict reconfiguration check).
+                try client.setEndpoints(cluster.clientURLs)
 
                 // The new member serves what the others wrote.
                 _ = try await client.keys.set("/joined", value: "yes")

@@ -60,7 +60,10 @@ struct MembersRequestTests {
 
     @Test(arguments: ["", "xyz", "12345678901234567", "8e9e/05", "../x", "0x12", " 1"])
     func refusedMemberIDs(id: String) {
-        for build in [{ try MembersRequestBuilder.remove(id: id) }, { try MembersRequestBuilder.update(id: id, peerURLs: ["http://a:1"]) }] {
+        for build in [
+            { try MembersRequestBuilder.remove(id: id) },
+            { try MembersRequestBuilder.update(id: id, peerURLs: ["http://a:1"]) },
+        ] {
             #expect { try build() } throws: { ($0 as? EtcdMembersError)?.kind == .memberNotFound }
         }
     }

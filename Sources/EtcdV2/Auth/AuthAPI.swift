@@ -19,21 +19,32 @@
 /// throw. See <doc:Security> for etcd's rules on `root` and `guest`.
 public struct AuthAPI: Sendable {
     let requester: ClusterRequester
+    /// The time each call may take in all, across endpoints; `nil`: no limit.
+    let callTimeout: Duration?
 
-    init(requester: ClusterRequester) {
+    init(requester: ClusterRequester, callTimeout: Duration? = nil) {
         self.requester = requester
+        self.callTimeout = callTimeout
+    }
+
+    /// The same API, with every request limited to `timeout` in all (across every endpoint
+    /// tried), for ``users`` and ``roles`` too; a request that runs out of time throws
+    /// ``EtcdDeadlineExceeded``. A change cut short this way may still be applied. Calls that
+    /// make more than one request (a check, then a write) give each request this limit.
+    public func timeout(_ timeout: Duration) -> AuthAPI {
+        AuthAPI(requester: requester, callTimeout: timeout)
     }
 
     /// The users.
-    public var users: AuthUsersAPI { AuthUsersAPI(requester: requester) }
+    public var users: AuthUsersAPI { AuthUsersAPI(requester: requester, callTimeout: callTimeout) }
 
     /// The roles.
-    public var roles: AuthRolesAPI { AuthRolesAPI(requester: requester) }
+    public var roles: AuthRolesAPI { AuthRolesAPI(requester: requester, callTimeout: callTimeout) }
 
     /// Whether auth is enabled (`GET /v2/auth/enable`, which the Go client lacks). Needs no
     /// credentials.
     public func isEnabled() async throws -> Bool {
-        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.isEnabled())
+        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.isEnabled(), timeout: callTimeout)
         return try AuthResponseDecoder.isEnabled(status: status, body: body, endpoint: endpoint)
     }
 
@@ -47,7 +58,7 @@ public struct AuthAPI: Sendable {
     ///   etcd answers the first two with the same 409; the client then reads the state to
     ///   tell them apart.
     public func enable() async throws {
-        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.enable())
+        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.enable(), timeout: callTimeout)
         do {
             try AuthResponseDecoder.written(.enable, status: status, body: body, endpoint: endpoint)
         } catch var error as EtcdAuthError where error.kind == .alreadyEnabled {
@@ -62,7 +73,7 @@ public struct AuthAPI: Sendable {
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/alreadyDisabled``, or
     ///   ``EtcdAuthError/Kind/unauthorized`` when the credentials are not root's.
     public func disable() async throws {
-        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.disable())
+        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.disable(), timeout: callTimeout)
         try AuthResponseDecoder.written(.disable, status: status, body: body, endpoint: endpoint)
     }
 }

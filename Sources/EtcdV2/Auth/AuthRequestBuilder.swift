@@ -53,12 +53,16 @@ enum AuthRequestBuilder {
 
     static func grantRoles(_ roles: [String], to user: String) throws(EtcdAuthError) -> AdminRequest {
         try validateNames(roles, what: "role")
-        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, grant: unique(roles)))
+        return AdminRequest(
+            method: .put, path: try path(usersPath, user, what: "user"),
+            json: UserBody(user: user, grant: unique(roles)))
     }
 
     static func revokeRoles(_ roles: [String], from user: String) throws(EtcdAuthError) -> AdminRequest {
         try validateNames(roles, what: "role")
-        return AdminRequest(method: .put, path: try path(usersPath, user, what: "user"), json: UserBody(user: user, revoke: unique(roles)))
+        return AdminRequest(
+            method: .put, path: try path(usersPath, user, what: "user"),
+            json: UserBody(user: user, revoke: unique(roles)))
     }
 
     static func listRoles() -> AdminRequest { AdminRequest(method: .get, path: rolesPath) }
@@ -148,14 +152,21 @@ enum AuthRequestBuilder {
     /// etcd splits the path on `/` after cleaning it, so a name must be non-empty, contain no
     /// `/`, and not be `.` or `..`; control characters are refused too.
     static func validateName(_ name: String, what: String) throws(EtcdAuthError) {
-        let reason: String? =
-            if name.isEmpty { "it is empty" }
-            else if name.contains("/") { "it contains \"/\"" }
-            else if name == "." || name == ".." { "it is \(String(reflecting: name))" }
-            else if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { "it contains a control character" }
-            else { nil }
+        let reason: String?
+        if name.isEmpty {
+            reason = "it is empty"
+        } else if name.contains("/") {
+            reason = "it contains \"/\""
+        } else if name == "." || name == ".." {
+            reason = "it is \(String(reflecting: name))"
+        } else if name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            reason = "it contains a control character"
+        } else {
+            reason = nil
+        }
         if let reason {
-            throw EtcdAuthError(kind: .invalidArgument, message: "\(String(reflecting: name)) is not a \(what) name: \(reason)")
+            throw EtcdAuthError(
+                kind: .invalidArgument, message: "\(String(reflecting: name)) is not a \(what) name: \(reason)")
         }
     }
 
@@ -176,6 +187,8 @@ enum AuthRequestBuilder {
     /// checked against the role.
     static func validatePatterns(_ patterns: [String]) throws(EtcdAuthError) {
         guard !patterns.isEmpty else { throw EtcdAuthError(kind: .invalidArgument, message: "no key pattern given") }
-        guard !patterns.contains("") else { throw EtcdAuthError(kind: .invalidArgument, message: "a key pattern is empty") }
+        guard !patterns.contains("") else {
+            throw EtcdAuthError(kind: .invalidArgument, message: "a key pattern is empty")
+        }
     }
 }

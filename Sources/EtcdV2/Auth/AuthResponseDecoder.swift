@@ -69,7 +69,8 @@ enum AuthResponseDecoder {
     }
 
     static func isEnabled(status: Int, body: [UInt8], endpoint: String) throws -> Bool {
-        try decode(Enabled.self, .isEnabled, status: status, body: body, endpoint: endpoint, what: "an auth state").enabled
+        try decode(Enabled.self, .isEnabled, status: status, body: body, endpoint: endpoint, what: "an auth state")
+            .enabled
     }
 
     static func user(status: Int, body: [UInt8], endpoint: String) throws -> User {
@@ -77,7 +78,9 @@ enum AuthResponseDecoder {
     }
 
     static func users(status: Int, body: [UInt8], endpoint: String) throws -> [User] {
-        try (decode(UserList.self, .listUsers, status: status, body: body, endpoint: endpoint, what: "a user list").users ?? [])
+        try
+            (decode(UserList.self, .listUsers, status: status, body: body, endpoint: endpoint, what: "a user list")
+            .users ?? [])
             .map(\.value)
     }
 
@@ -86,7 +89,9 @@ enum AuthResponseDecoder {
     }
 
     static func roles(status: Int, body: [UInt8], endpoint: String) throws -> [Role] {
-        try (decode(RoleList.self, .listRoles, status: status, body: body, endpoint: endpoint, what: "a role list").roles ?? [])
+        try
+            (decode(RoleList.self, .listRoles, status: status, body: body, endpoint: endpoint, what: "a role list")
+            .roles ?? [])
             .map(\.value)
     }
 
@@ -94,14 +99,18 @@ enum AuthResponseDecoder {
     /// something (201) rather than changed it (200).
     @discardableResult
     static func written(_ call: Call, status: Int, body: [UInt8], endpoint: String) throws -> Bool {
-        guard status == 200 || status == 201 else { throw error(for: call, status: status, body: body, endpoint: endpoint) }
+        guard status == 200 || status == 201 else {
+            throw error(for: call, status: status, body: body, endpoint: endpoint)
+        }
         return status == 201
     }
 
     private static func decode<Value: Decodable>(
         _ type: Value.Type, _ call: Call, status: Int, body: [UInt8], endpoint: String, what: String
     ) throws -> Value {
-        guard status == 200 || status == 201 else { throw error(for: call, status: status, body: body, endpoint: endpoint) }
+        guard status == 200 || status == 201 else {
+            throw error(for: call, status: status, body: body, endpoint: endpoint)
+        }
         return try AdminBody.decode(type, from: body, status: status, endpoint: endpoint, what: what)
     }
 
@@ -112,7 +121,8 @@ enum AuthResponseDecoder {
         guard let message = AdminErrorBody.message(in: body) else {
             return AdminBody.notAnAnswer(status: status, body: body, endpoint: endpoint)
         }
-        return EtcdAuthError(kind: kind(for: call, status: status), message: message, endpoint: endpoint, status: status)
+        return EtcdAuthError(
+            kind: kind(for: call, status: status), message: message, endpoint: endpoint, status: status)
     }
 
     /// The kind for a status, by call (the table above). For `enable`'s 409 this is

@@ -12,10 +12,12 @@
 /// ``EtcdAuthError/Kind/roleNotFound``) until the role is revoked from it or added again.
 public struct AuthRolesAPI: Sendable {
     let requester: ClusterRequester
+    /// The time each request may take in all, across endpoints (``AuthAPI/timeout(_:)``).
+    let callTimeout: Duration?
 
     /// Every role, the built-in `root` included, by name.
     public func list() async throws -> [Role] {
-        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.listRoles())
+        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.listRoles(), timeout: callTimeout)
         return try AuthResponseDecoder.roles(status: status, body: body, endpoint: endpoint)
     }
 
@@ -23,7 +25,8 @@ public struct AuthRolesAPI: Sendable {
     ///
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/roleNotFound``.
     public func get(_ name: String) async throws -> Role {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.getRole(name))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.getRole(name), timeout: callTimeout)
         return try AuthResponseDecoder.role(.getRole, status: status, body: body, endpoint: endpoint)
     }
 
@@ -32,7 +35,8 @@ public struct AuthRolesAPI: Sendable {
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/roleAlreadyExists`` (etcd's
     ///   check is atomic), ``EtcdAuthError/Kind/forbidden`` for `root`.
     public func add(_ name: String) async throws {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.addRole(name))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.addRole(name), timeout: callTimeout)
         try AuthResponseDecoder.written(.addRole, status: status, body: body, endpoint: endpoint)
     }
 
@@ -41,7 +45,8 @@ public struct AuthRolesAPI: Sendable {
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/roleNotFound``,
     ///   ``EtcdAuthError/Kind/forbidden`` for `root`.
     public func remove(_ name: String) async throws {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.removeRole(name))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.removeRole(name), timeout: callTimeout)
         try AuthResponseDecoder.written(.removeRole, status: status, body: body, endpoint: endpoint)
     }
 
@@ -56,7 +61,7 @@ public struct AuthRolesAPI: Sendable {
     @discardableResult
     public func grant(_ access: KeyAccess, on patterns: [String], to role: String) async throws -> Role {
         let request = try AuthRequestBuilder.grantPermissions(access, on: patterns, to: role)
-        let (status, body, endpoint) = try await requester.send(request)
+        let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
         return try AuthResponseDecoder.role(.grantPermissions, status: status, body: body, endpoint: endpoint)
     }
 
@@ -70,7 +75,7 @@ public struct AuthRolesAPI: Sendable {
     @discardableResult
     public func revoke(_ access: KeyAccess, on patterns: [String], from role: String) async throws -> Role {
         let request = try AuthRequestBuilder.revokePermissions(access, on: patterns, from: role)
-        let (status, body, endpoint) = try await requester.send(request)
+        let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
         return try AuthResponseDecoder.role(.revokePermissions, status: status, body: body, endpoint: endpoint)
     }
 }

@@ -11,6 +11,8 @@
 /// `AddUser` passes that on. ``createOrUpdate(_:password:)`` is that write, asked for by name.
 public struct AuthUsersAPI: Sendable {
     let requester: ClusterRequester
+    /// The time each request may take in all, across endpoints (``AuthAPI/timeout(_:)``).
+    let callTimeout: Duration?
 
     /// Whether a user was created or an existing one changed.
     public enum Write: Sendable, Hashable {
@@ -22,7 +24,7 @@ public struct AuthUsersAPI: Sendable {
 
     /// Every user, with its roles, by name.
     public func list() async throws -> [User] {
-        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.listUsers())
+        let (status, body, endpoint) = try await requester.send(AuthRequestBuilder.listUsers(), timeout: callTimeout)
         return try AuthResponseDecoder.users(status: status, body: body, endpoint: endpoint)
     }
 
@@ -33,7 +35,8 @@ public struct AuthUsersAPI: Sendable {
     ///   removed (etcd then answers 404 for the user; the client checks the user list to tell
     ///   the two apart).
     public func get(_ name: String) async throws -> User {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.getUser(name))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.getUser(name), timeout: callTimeout)
         do {
             return try AuthResponseDecoder.user(status: status, body: body, endpoint: endpoint)
         } catch var error as EtcdAuthError where error.kind == .userNotFound {
@@ -63,7 +66,7 @@ public struct AuthUsersAPI: Sendable {
         if !roles.isEmpty {
             let request = try AuthRequestBuilder.createUser(name, password: password, roles: roles)
             try await requireRoles(roles)
-            let (status, body, endpoint) = try await requester.send(request)
+            let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
             try AuthResponseDecoder.written(.createUser, status: status, body: body, endpoint: endpoint)
             return
         }
@@ -71,12 +74,14 @@ public struct AuthUsersAPI: Sendable {
         if try await exists(name) {
             throw EtcdAuthError(kind: .userAlreadyExists, message: "user \(name) exists; its password was not changed")
         }
-        let (status, body, endpoint) = try await requester.send(request)
-        let created = try AuthResponseDecoder.written(.createOrUpdateUser, status: status, body: body, endpoint: endpoint)
+        let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
+        let created = try AuthResponseDecoder.written(
+            .createOrUpdateUser, status: status, body: body, endpoint: endpoint)
         if !created {
             throw EtcdAuthError(
                 kind: .concurrentChange,
-                message: "user \(name) was created by another client after this call checked; its password is now the one given",
+                message:
+                    "user \(name) was created by another client after this call checked; its password is now the one given",
                 endpoint: endpoint, status: status)
         }
     }
@@ -85,7 +90,8 @@ public struct AuthUsersAPI: Sendable {
     /// which the Go client's `AddUser` is. Roles are not touched.
     @discardableResult
     public func createOrUpdate(_ name: String, password: String) async throws -> Write {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.createOrUpdateUser(name, password: password))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.createOrUpdateUser(name, password: password), timeout: callTimeout)
         return try AuthResponseDecoder.written(.createOrUpdateUser, status: status, body: body, endpoint: endpoint)
             ? .created : .updated
     }
@@ -103,11 +109,12 @@ public struct AuthUsersAPI: Sendable {
         guard try await exists(name) else {
             throw EtcdAuthError(kind: .userNotFound, message: "user \(name) does not exist; nothing was written")
         }
-        let (status, body, endpoint) = try await requester.send(request)
+        let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
         if try AuthResponseDecoder.written(.createOrUpdateUser, status: status, body: body, endpoint: endpoint) {
             throw EtcdAuthError(
                 kind: .concurrentChange,
-                message: "user \(name) was removed by another client after this call checked; etcd created it anew without roles",
+                message:
+                    "user \(name) was removed by another client after this call checked; etcd created it anew without roles",
                 endpoint: endpoint, status: status)
         }
     }
@@ -117,7 +124,8 @@ public struct AuthUsersAPI: Sendable {
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/userNotFound``;
     ///   ``EtcdAuthError/Kind/forbidden`` for `root` while auth is enabled.
     public func remove(_ name: String) async throws {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.removeUser(name))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.removeUser(name), timeout: callTimeout)
         try AuthResponseDecoder.written(.removeUser, status: status, body: body, endpoint: endpoint)
     }
 
@@ -129,7 +137,7 @@ public struct AuthUsersAPI: Sendable {
     public func grant(_ roles: [String], to user: String) async throws {
         let request = try AuthRequestBuilder.grantRoles(roles, to: user)
         try await requireRoles(roles)
-        let (status, body, endpoint) = try await requester.send(request)
+        let (status, body, endpoint) = try await requester.send(request, timeout: callTimeout)
         try AuthResponseDecoder.written(.grantRoles, status: status, body: body, endpoint: endpoint)
     }
 
@@ -138,7 +146,8 @@ public struct AuthUsersAPI: Sendable {
     /// - Throws: ``EtcdAuthError`` of kind ``EtcdAuthError/Kind/roleNotGranted`` (nothing
     ///   changed), ``EtcdAuthError/Kind/userNotFound``.
     public func revoke(_ roles: [String], from user: String) async throws {
-        let (status, body, endpoint) = try await requester.send(try AuthRequestBuilder.revokeRoles(roles, from: user))
+        let (status, body, endpoint) = try await requester.send(
+            try AuthRequestBuilder.revokeRoles(roles, from: user), timeout: callTimeout)
         try AuthResponseDecoder.written(.revokeRoles, status: status, body: body, endpoint: endpoint)
     }
 
@@ -156,7 +165,7 @@ public struct AuthUsersAPI: Sendable {
 
     /// Throws ``EtcdAuthError/Kind/roleNotFound`` for the first role that does not exist.
     private func requireRoles(_ roles: [String]) async throws {
-        let roleAPI = AuthRolesAPI(requester: requester)
+        let roleAPI = AuthRolesAPI(requester: requester, callTimeout: callTimeout)
         for role in Set(roles).sorted() where role != Role.rootName {
             _ = try await roleAPI.get(role)
         }

@@ -51,11 +51,14 @@ struct AdminRequest: Sendable, Equatable {
 }
 
 extension ClusterRequester {
-    /// Sends `request` through the cluster (reads fail over, writes are sent once).
-    func send(_ request: AdminRequest) async throws -> (status: Int, body: [UInt8], endpoint: String) {
+    /// Sends `request` through the cluster (reads fail over, writes are sent once), within
+    /// `timeout` in all if given.
+    func send(_ request: AdminRequest, timeout: Duration?) async throws -> (
+        status: Int, body: [UInt8], endpoint: String
+    ) {
         let (response, endpoint) = try await send(
             request.method, request.path, body: request.body, headers: request.headers,
-            isIdempotent: request.isIdempotent)
+            isIdempotent: request.isIdempotent, timeout: timeout)
         return (response.status, response.body, endpoint)
     }
 }
@@ -73,8 +76,8 @@ struct AdminErrorBody: Decodable, Sendable, Equatable {
     /// ` (HTTP 409 from http://…)`, ` (from http://…)` or nothing, for error descriptions.
     static func origin(status: Int?, endpoint: String?) -> String {
         switch (status, endpoint) {
-        case let (status?, endpoint?): " (HTTP \(status) from \(endpoint))"
-        case let (nil, endpoint?): " (from \(endpoint))"
+        case (let status?, let endpoint?): " (HTTP \(status) from \(endpoint))"
+        case (nil, let endpoint?): " (from \(endpoint))"
         case (_, nil): ""
         }
     }

@@ -16,9 +16,19 @@
 /// cluster errors every call can throw (``EtcdClusterError``, ``EtcdOutcomeUnknownError``, …).
 public struct MembersAPI: Sendable {
     let requester: ClusterRequester
+    /// The time each call may take in all, across endpoints; `nil`: no limit.
+    let callTimeout: Duration?
 
-    init(requester: ClusterRequester) {
+    init(requester: ClusterRequester, callTimeout: Duration? = nil) {
         self.requester = requester
+        self.callTimeout = callTimeout
+    }
+
+    /// The same API, with every call limited to `timeout` in all (across every endpoint
+    /// tried); a call that runs out of time throws ``EtcdDeadlineExceeded``. A change cut
+    /// short this way may still be applied.
+    public func timeout(_ timeout: Duration) -> MembersAPI {
+        MembersAPI(requester: requester, callTimeout: timeout)
     }
 
     /// Every member, in etcd's order (by ID). Members added but not started yet have an
@@ -85,7 +95,7 @@ public struct MembersAPI: Sendable {
     }
 
     private func send(_ request: AdminRequest) async throws -> (status: Int, body: [UInt8], endpoint: String) {
-        try await requester.send(request)
+        try await requester.send(request, timeout: callTimeout)
     }
 }
 

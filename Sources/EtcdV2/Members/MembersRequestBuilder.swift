@@ -51,7 +51,8 @@ enum MembersRequestBuilder {
             (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
         }
         guard !id.isEmpty, id.utf8.count <= 16, isHex else {
-            throw EtcdMembersError(kind: .memberNotFound, message: "\(String(reflecting: id)) is not a member ID (1 to 16 hex digits)")
+            throw EtcdMembersError(
+                kind: .memberNotFound, message: "\(String(reflecting: id)) is not a member ID (1 to 16 hex digits)")
         }
     }
 
@@ -72,7 +73,9 @@ enum MembersRequestBuilder {
         if let byte = authority.utf8.first(where: { $0 <= 0x20 || $0 == 0x7F }) {
             throw refuse("it contains the byte 0x\(String(byte, radix: 16))")
         }
-        if authority.contains(where: { "/?#".contains($0) }) { throw refuse("it must not have a path, query or fragment") }
+        if authority.contains(where: { "/?#".contains($0) }) {
+            throw refuse("it must not have a path, query or fragment")
+        }
         if authority.contains("@") { throw refuse("it must not contain user info") }
         guard let colon = authority.lastIndex(of: ":") else { throw refuse("it has no port") }
         let host = authority[..<colon]
