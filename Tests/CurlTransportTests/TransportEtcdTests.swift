@@ -22,6 +22,17 @@ struct TransportEtcdTests {
         TransportTest.request(.put, endpoint, path: "/v2/keys/\(key)", body: "value=\(value)", headerTimeout: .seconds(5))
     }
 
+    /// Polls `/v2/stats/store` until etcd has registered `count` watchers (at most 30 s).
+    private func waitForWatchers(_ count: Int, on endpoint: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let stats = try await LoopbackHTTP.request("GET", endpoint + "/v2/stats/store")
+            if stats.body.contains(#""watchers":\#(count)"#) { return }
+            try #require(ContinuousClock.now < deadline, "etcd registered no \(count) watchers: \(stats.body)")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func manyConcurrentGetsAndPutsReuseConnections() async throws {
         try await withEtcdCluster(members: 1) { cluster in
             let endpoint = cluster.clientURLs[0]
@@ -34,7 +45,9 @@ struct TransportEtcdTests {
                         TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/v2/keys/warm?wait=true", isLongPoll: true))
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // Release them only once etcd holds all 32: a poll that arrived after the write
+            // would wait for the next one, forever (seen on a loaded machine after 300 ms).
+            try await waitForWatchers(32, on: endpoint)
             _ = try await LoopbackHTTP.request("PUT", endpoint + "/v2/keys/warm", body: "value=go")
             for watch in watches {
                 #expect(try await watch.value.status == 200)
@@ -88,7 +101,8 @@ struct TransportEtcdTests {
                 try await transport.execute(
                     TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/v2/keys/lp?wait=true", isLongPoll: true))
             }
-            try await Task.sleep(for: .milliseconds(400))
+            try await waitForWatchers(1, on: endpoint)
+            try await Task.sleep(for: .milliseconds(400))  // and still waiting after a while
             _ = try await transport.execute(put("lp", "fired", on: endpoint))
             let response = try await watch.value
             #expect(response.status == 200)

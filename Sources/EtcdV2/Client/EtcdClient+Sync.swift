@@ -11,10 +11,10 @@ extension EtcdClient {
     /// - Throws: the request's error, or ``EtcdSyncError`` when no member has a usable client
     ///   URL; the endpoints are then unchanged.
     public func sync() async throws {
-        let list = try await MemberRecord.fetch("/v2/members", using: requester, as: MemberRecord.List.self)
-        let urls = list.members.flatMap(\.clientURLs).compactMap { try? Endpoint.validate($0) }
+        let members = try await self.members.list()
+        let urls = members.flatMap(\.clientURLs).compactMap { try? Endpoint.validate($0) }
         guard let endpoints = try? Self.validatedEndpoints(urls) else {
-            throw EtcdSyncError(message: "no member lists a usable client URL", members: list.members.map(\.name))
+            throw EtcdSyncError(message: "no member lists a usable client URL", members: members.map(\.name))
         }
         switch configuration.selectionMode {
         case .random:

@@ -1,5 +1,3 @@
-import CurlTransport
-import Foundation
 import Logging
 import Synchronization
 
@@ -37,7 +35,7 @@ final class LeaderLocator: Sendable {
     /// the endpoints. Returns the pinned endpoint, or `nil` if none of them matches.
     @discardableResult
     static func pinLeader(using requester: ClusterRequester) async throws -> String? {
-        let leader = try await MemberRecord.fetch("/v2/members/leader", using: requester, as: MemberRecord.self)
+        let leader = try await MembersAPI(requester: requester).leader()
         let endpoints = requester.state.endpoints
         for url in leader.clientURLs {
             guard let endpoint = try? Endpoint.validate(url), endpoints.contains(endpoint) else { continue }
@@ -45,36 +43,5 @@ final class LeaderLocator: Sendable {
             return endpoint
         }
         return nil
-    }
-}
-
-/// A member as `/v2/members` describes it (what sync and the leader lookup read).
-struct MemberRecord: Decodable, Sendable {
-    var id: String
-    var name: String
-    var peerURLs: [String]
-    var clientURLs: [String]
-
-    struct List: Decodable, Sendable {
-        var members: [MemberRecord]
-    }
-
-    /// GETs `path` through the cluster and decodes a 200 answer.
-    static func fetch<Value: Decodable>(
-        _ path: String, using requester: ClusterRequester, as type: Value.Type
-    ) async throws -> Value {
-        let (response, endpoint) = try await requester.send(.get, path, isIdempotent: true)
-        guard response.status == 200 else {
-            throw EtcdResponseError(
-                kind: .unexpectedStatus(response.status), endpoint: endpoint, status: response.status,
-                detail: "\(path) failed", body: response.body)
-        }
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(response.body))
-        } catch {
-            throw EtcdResponseError(
-                kind: .invalidBody, endpoint: endpoint, status: response.status, detail: "\(path): \(error)",
-                body: response.body)
-        }
     }
 }
