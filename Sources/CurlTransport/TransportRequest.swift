@@ -118,6 +118,11 @@ package struct TransportRequest: Sendable {
         self.credentials = credentials
     }
 
+    /// Whether the endpoint is `https://` (the scheme compared case-insensitively).
+    package var isTLS: Bool {
+        endpoint.utf8.count > 8 && String(endpoint.prefix(8)).caseInsensitiveEquals("https://")
+    }
+
     /// The full URL handed to libcurl.
     package var url: String { endpoint + pathAndQuery }
 

@@ -41,7 +41,7 @@ extension EtcdCluster {
             let live = liveMembers()
             guard !live.isEmpty else { throw EtcdHarnessError.noLeader("no member is running and not paused") }
             for index in live {
-                let url = clientURL(index) + "/v2/stats/self"
+                let url = layout.members[index].probeURL + "/v2/stats/self"
                 do {
                     let reply = try await Blocking.run { try LoopbackHTTP.blockingRequest("GET", url, timeout: .seconds(1)) }
                     let stats = try JSONDecoder().decode(SelfStats.self, from: Data(reply.body.utf8))
@@ -67,7 +67,7 @@ extension EtcdCluster {
 
     /// Probes member `index`'s `/health` once, off the cooperative pool.
     func probeHealth(_ index: Int) async -> HealthProbe {
-        let url = clientURL(index) + "/health"
+        let url = layout.members[index].probeURL + "/health"
         return await Blocking.run {
             do {
                 let reply = try LoopbackHTTP.blockingRequest("GET", url, timeout: .seconds(1))

@@ -66,13 +66,17 @@ public final class EtcdCluster: Sendable {
     /// - Throws: ``EtcdHarnessError/binaryMissing(path:)`` if `binary` is not an
     ///   executable file; ``EtcdHarnessError/startFailed(_:)`` (with the log's tail) if a
     ///   member exits or the cluster is not healthy within 30 seconds.
+    ///   - tls: TLS on the client URLs (`https://`), and optionally client-certificate
+    ///     authentication; `nil` serves plain http. Health probes use a second, plain-http
+    ///     client port (``plainClientURL(_:)``).
     public static func start(
         members: Int = 1,
         extraArguments: [String] = [],
+        tls: EtcdClusterTLS? = nil,
         binary: String = defaultBinaryPath
     ) async throws -> EtcdCluster {
         try await start(members: members, extraArguments: extraArguments, binary: binary) { _ in
-            try ClusterLayout.create(memberCount: members)
+            try ClusterLayout.create(memberCount: members, tls: tls)
         }
     }
 
@@ -116,6 +120,13 @@ public final class EtcdCluster: Sendable {
 
     /// Client URLs (`http://127.0.0.1:PORT`) in member order, including killed members.
     public var clientURLs: [String] { layout.members.map(\.clientURL) }
+
+    /// A plain-http client URL of member `member`, for test setup that must bypass TLS: the
+    /// harness's probe port of a TLS cluster, else ``clientURL(_:)``.
+    public func plainClientURL(_ member: Int) -> String {
+        precondition(layout.members.indices.contains(member), "no etcd member \(member) in 0..<\(memberCount)")
+        return layout.members[member].probeURL
+    }
 
     /// The number of members.
     public var memberCount: Int { layout.members.count }

@@ -23,6 +23,10 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     case signalFailed(String)
     /// ``FreePort/allocate()`` found no usable port.
     case noFreePort(String)
+    /// A command-line tool the harness runs (e.g. `openssl`) is not installed.
+    case toolMissing(path: String, debianPackage: String)
+    /// A tool the harness ran failed; the message ends with its output.
+    case toolFailed(String)
 
     /// A message that says what went wrong and what to do about it.
     public var description: String {
@@ -48,6 +52,11 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
             "signal failed: \(message)"
         case .noFreePort(let message):
             "no free port: \(message)"
+        case .toolMissing(let path, let debianPackage):
+            "\(path) not found: install Debian's \(debianPackage) (apt-get install \(debianPackage), "
+                + "or run scripts/install-deps.sh)"
+        case .toolFailed(let message):
+            "tool failed: \(message)"
         }
     }
 }

@@ -12,6 +12,7 @@
 /// - Parameters:
 ///   - members: Number of members, at least 1.
 ///   - extraArguments: Flags appended to every member's etcd command line.
+///   - tls: TLS on the client URLs (see ``EtcdClusterTLS``); `nil` serves plain http.
 ///   - isolation: The caller's actor; `body` runs there. Leave the default.
 ///   - body: The test, given the running cluster.
 /// - Returns: Whatever `body` returns.
@@ -19,10 +20,11 @@
 public func withEtcdCluster<T: Sendable>(
     members: Int = 1,
     extraArguments: [String] = [],
+    tls: EtcdClusterTLS? = nil,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (EtcdCluster) async throws -> T
 ) async throws -> T {
-    let cluster = try await EtcdCluster.start(members: members, extraArguments: extraArguments)
+    let cluster = try await EtcdCluster.start(members: members, extraArguments: extraArguments, tls: tls)
     let result: T
     do {
         result = try await body(cluster)

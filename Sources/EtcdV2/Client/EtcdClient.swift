@@ -37,9 +37,10 @@ public final class EtcdClient: Sendable {
             maxResponseBodyBytes: configuration.maxResponseBodyBytes,
             tls: TransportConfiguration.TLS(
                 caFile: configuration.tls.caFile,
+                caDirectory: configuration.tls.caDirectory,
                 certificateFile: configuration.tls.certificateFile,
                 keyFile: configuration.tls.keyFile,
-                insecureSkipVerification: configuration.tls.insecureSkipVerification
+                dangerouslySkipCertificateVerification: configuration.tls.dangerouslySkipCertificateVerification
             )
         )
         do {
