@@ -114,6 +114,27 @@ struct TLSEtcdTests {
         }
     }
 
+    /// The opposite mistake cannot be told from a crash: etcd's TLS port closes a plain-http
+    /// request without an answer, after the request left.
+    @Test func plainHTTPToATLSPortIsAClosedConnection() async throws {
+        try await withTestCertificates { certificates in
+            try await withEtcdCluster(tls: EtcdClusterTLS(certificate: certificates.server)) { cluster in
+                let http = cluster.clientURL(0).replacingOccurrences(of: "https://", with: "http://")
+                let client = try EtcdClient(configuration: .init(endpoints: [http]))
+                do {
+                    _ = try await client.keys.get("/x")
+                    Issue.record("expected a closed connection")
+                } catch let error as EtcdClusterError {
+                    let failure = error.failures.first?.error as? EtcdTransportError
+                    #expect(failure?.kind == .connectionClosed, "\(error)")
+                    #expect(failure?.tlsFailure == nil)
+                    #expect(failure?.delivery == .possiblySent)
+                }
+                await client.shutdown()
+            }
+        }
+    }
+
     // MARK: Helpers
 
     static func mutual(_ certificates: TestCertificates, _ pair: CertificatePair) -> EtcdClient.TLS {
@@ -164,5 +185,25 @@ func expectTLSFailure(
             }
         }
         await client.shutdown()
+    }
+}
+
+/// TLS settings that cannot work are refused when the client is made.
+struct TLSConfigurationTests {
+    @Test(arguments: [
+        EtcdClient.TLS(caFile: ""),
+        EtcdClient.TLS(caDirectory: ""),
+        EtcdClient.TLS(certificateFile: "", keyFile: "/k.pem"),
+        EtcdClient.TLS(keyFile: "/k.pem"),
+    ])
+    func unworkableSettingsAreAConfigurationError(tls: EtcdClient.TLS) {
+        #expect(throws: EtcdConfigurationError.self) {
+            _ = try EtcdClient(configuration: .init(endpoints: ["https://127.0.0.1:2379"], tls: tls))
+        }
+    }
+
+    @Test func verificationIsOnByDefault() {
+        #expect(EtcdClient.TLS().dangerouslySkipCertificateVerification == false)
+        #expect(EtcdClient.Configuration(endpoints: ["https://127.0.0.1:2379"]).tls == EtcdClient.TLS())
     }
 }

@@ -121,3 +121,17 @@ extension EtcdClient {
         }
     }
 }
+
+extension EtcdClient.TLS {
+    /// Refuses what libcurl would silently ignore: an empty path, or a key without its
+    /// certificate. Whether the files exist is found out per connection (they may be renewed).
+    func validate() throws(EtcdConfigurationError) {
+        let paths = [("caFile", caFile), ("caDirectory", caDirectory), ("certificateFile", certificateFile), ("keyFile", keyFile)]
+        for (name, path) in paths where path?.isEmpty == true {
+            throw EtcdConfigurationError(message: "tls.\(name) is an empty path; leave it nil instead")
+        }
+        if keyFile != nil && certificateFile == nil {
+            throw EtcdConfigurationError(message: "tls.keyFile is set without tls.certificateFile: a key alone authenticates nothing")
+        }
+    }
+}
