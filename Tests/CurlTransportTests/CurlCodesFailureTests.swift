@@ -91,6 +91,18 @@ struct CurlCodesFailureTests {
         #expect(CurlCodes.classify(failure) == expected, "\(failure.message)")
     }
 
+    @Test func theSchemeDecidesTLSCaseInsensitively() {
+        func isTLS(_ endpoint: String) -> Bool {
+            TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/").isTLS
+        }
+        #expect(isTLS("https://127.0.0.1:2379"))
+        #expect(isTLS("HTTPS://h"))
+        #expect(isTLS("hTtPs://h"))
+        #expect(!isTLS("http://h:443"))
+        #expect(!isTLS("https://"))
+        #expect(!isTLS("httpsx://h"))
+    }
+
     @Test func readsTheAlertFromPackedOpenSSLCodes() {
         #expect(CurlCodes.receivedAlert(in: Self.badCertificateAtRead) == 42)
         #expect(CurlCodes.receivedAlert(in: "x error:0A00045C:SSL routines::tlsv13 alert certificate required") == 116)

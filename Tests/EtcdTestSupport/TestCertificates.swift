@@ -62,10 +62,10 @@ public struct TestCertificates: Sendable {
 
     /// Makes a fresh CA, a second CA and the certificates above.
     ///
+    /// - Parameter openssl: The `openssl` executable; defaults to ``opensslPath``.
     /// - Throws: ``EtcdHarnessError/toolMissing(path:debianPackage:)`` without `openssl`;
     ///   ``EtcdHarnessError/toolFailed(_:)`` with its output if it fails.
-    public static func make() async throws -> TestCertificates {
-        let openssl = opensslPath
+    public static func make(openssl: String = opensslPath) async throws -> TestCertificates {
         guard FileManager.default.isExecutableFile(atPath: openssl) else {
             throw EtcdHarnessError.toolMissing(path: openssl, debianPackage: "openssl")
         }

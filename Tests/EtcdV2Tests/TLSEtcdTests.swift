@@ -17,6 +17,9 @@ struct TLSEtcdTests {
                 // The certificate names localhost too: host-name verification is by name.
                 let localhost = cluster.clientURL(0).replacingOccurrences(of: "127.0.0.1", with: "localhost")
                 try await expectWorks([localhost], tls: .init(caFile: certificates.caFile))
+                // The scheme is case-insensitive, and so is the choice of TLS settings.
+                let shouting = cluster.clientURL(0).replacingOccurrences(of: "https://", with: "HTTPS://")
+                try await expectWorks([shouting], tls: .init(caFile: certificates.caFile))
             }
         }
     }

@@ -19,7 +19,7 @@ public struct EtcdTransportError: Error, Sendable, Hashable, CustomStringConvert
     /// in the certificates or the configuration; none heals by retrying.
     public enum TLSFailure: String, Sendable, Hashable {
         /// The server's certificate chain does not lead to a trusted CA (an unknown or wrong CA,
-        /// a self-signed, expired or not yet valid certificate). Check ``TLS/caFile``.
+        /// a self-signed, expired or not yet valid certificate). Check ``EtcdClient/TLS/caFile``.
         case serverCertificateUntrusted
         /// The server's certificate is valid but not for the endpoint's host name or IP address
         /// (its subject alternative names do not list it).
@@ -30,10 +30,11 @@ public struct EtcdTransportError: Error, Sendable, Hashable, CustomStringConvert
         /// The server refused the client certificate: not signed by a CA it trusts
         /// (`--trusted-ca-file`), expired, or not meant for client authentication.
         case clientCertificateRejected
-        /// ``TLS/caFile`` or ``TLS/caDirectory`` cannot be read or holds no PEM certificate.
+        /// ``EtcdClient/TLS/caFile`` or ``EtcdClient/TLS/caDirectory`` cannot be read or holds
+        /// no PEM certificate.
         case caBundleUnusable
-        /// ``TLS/certificateFile`` or ``TLS/keyFile`` cannot be read or is not PEM, or the key
-        /// does not belong to the certificate.
+        /// ``EtcdClient/TLS/certificateFile`` or ``EtcdClient/TLS/keyFile`` cannot be read or is
+        /// not PEM, or the key does not belong to the certificate.
         case clientCertificateUnusable
         /// Any other handshake failure: no common protocol version or cipher, or a peer that
         /// does not speak TLS (an `http` port).
