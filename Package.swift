@@ -86,7 +86,13 @@ let package = Package(
         ),
         .testTarget(
             name: "EtcdV2Tests",
-            dependencies: ["EtcdV2", "EtcdTestSupport"],
+            dependencies: [
+                "EtcdV2",
+                "CurlTransport",
+                "EtcdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

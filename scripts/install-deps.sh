@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian (run as root, or with sudo available):
-# libcurl's headers, etcd 3.4 (the tests start their own throwaway clusters), pkg-config.
+# libcurl's headers, etcd 3.4 (the tests start their own throwaway clusters), pkg-config,
+# openssl (the TLS tests make throwaway certificates with it).
 # Does nothing when everything is already there.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -2,8 +2,9 @@ internal import CCurl
 
 /// The one place that decides what each libcurl return code means.
 ///
-/// - A transfer's `CURLcode` becomes a ``TransportError/Kind`` (``kind(of:)``), and its
-///   ``TransportError/Delivery`` follows from whether libcurl ever got as far as sending.
+/// - A transfer's `CURLcode` becomes a ``TransportError/Kind`` (``kind(of:)``); for a failed
+///   transfer ``classify(_:)`` refines it with libcurl's and OpenSSL's evidence (the TLS reason)
+///   and decides its ``TransportError/Delivery`` from whether libcurl got as far as sending.
 /// - A `curl_easy_setopt` failure is an invalid request, thrown to the caller.
 /// - A `CURLMcode` is either fine, ignorable (`CURLM_BAD_SOCKET`: the socket went away between
 ///   the event and its handling, as in curl's `ephiperfifo.c`), or fatal for the multi handle.
@@ -48,6 +49,8 @@ enum CurlCodes {
     /// TLS) is up and before the request is sent. A transfer for which it was never called
     /// cannot have sent anything, whatever its error code; one for which it was called may
     /// have, even when the final error is a refused reconnect (libcurl's silent re-send).
+    /// Failures libcurl reports are decided more finely by ``delivery(of:refusedHandshake:)``;
+    /// this one serves the failures the transport decides itself (timers, callbacks, shutdown).
     static func delivery(requestAttempts: Int) -> TransportError.Delivery {
         requestAttempts == 0 ? .notSent : .possiblySent
     }

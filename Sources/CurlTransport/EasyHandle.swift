@@ -53,6 +53,14 @@ final class EasyHandle {
 
     // MARK: Info
 
+    /// `CURLINFO_ACTIVESOCKET`: the socket of the connection the last transfer used, while
+    /// libcurl still keeps that connection (in use or cached); `nil` once it is closed.
+    var lastSocket: curl_socket_t? {
+        var socket = ccurl_socket_bad
+        let code = ccurl_easy_getinfo_socket(raw, CURLINFO_ACTIVESOCKET, &socket)
+        return code == CURLE_OK && socket != ccurl_socket_bad ? socket : nil
+    }
+
     func info(_ item: CURLINFO) -> Int {
         var value = 0
         _ = ccurl_easy_getinfo_long(raw, item, &value)

@@ -196,8 +196,7 @@ final class MultiDriver: @unchecked Sendable {
         } else if let failure = transfer.callbackFailure {
             complete(transfer, .failure(transfer.error(failure.kind, curlCode: code, message: failure.message)))
         } else {
-            let error = transfer.error(CurlCodes.kind(of: code), curlCode: code, message: handle.errorMessage(for: code))
-            complete(transfer, .failure(error))
+            transferFailed(transfer, on: handle, failure(of: transfer, on: handle, code: code, newConnections: newConnections))
         }
     }
 

@@ -89,19 +89,28 @@ extension Transfer {
         }
     }
 
+    /// Basic auth, and for `https://` the TLS material. libcurl verifies the server's chain
+    /// (`CURLOPT_SSL_VERIFYPEER`) and host name (`CURLOPT_SSL_VERIFYHOST` = 2) by default; both
+    /// are set explicitly anyway, and turned off only by
+    /// ``TransportConfiguration/TLS/dangerouslySkipCertificateVerification``.
     private func configureSecurity(_ handle: EasyHandle, tls: TransportConfiguration.TLS) throws(SetoptFailure) {
         if let credentials = request.credentials {
             try handle.set(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC: sent up front, no 401 round trip
             try handle.set(CURLOPT_USERNAME, credentials.username)
             try handle.set(CURLOPT_PASSWORD, credentials.password)
         }
-        guard request.endpoint.hasPrefix("https:") else { return }
+        guard request.isTLS else { return }
         if let caFile = tls.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+        if let caDirectory = tls.caDirectory { try handle.set(CURLOPT_CAPATH, caDirectory) }
         if let certificateFile = tls.certificateFile { try handle.set(CURLOPT_SSLCERT, certificateFile) }
         if let keyFile = tls.keyFile { try handle.set(CURLOPT_SSLKEY, keyFile) }
-        if tls.insecureSkipVerification {
-            try handle.set(CURLOPT_SSL_VERIFYPEER, 0)
-            try handle.set(CURLOPT_SSL_VERIFYHOST, 0)
+        let verify = !tls.dangerouslySkipCertificateVerification
+        try handle.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
+        try handle.set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)
+        if failureBeforeTLS12Retry != nil {
+            // The one retry after a server closed a TLS 1.3 connection before the request went
+            // out: over TLS 1.2 a refused client certificate is reported inside the handshake.
+            try handle.set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2)
         }
     }
 }

@@ -31,6 +31,12 @@ final class Transfer: @unchecked Sendable {
     var maxBodyBytes = Int.max
     /// Calls of `CURLOPT_PREREQFUNCTION`: how many times libcurl was about to send the request.
     var requestAttempts = 0
+    /// Whether any response header line arrived (across attempts of this handle).
+    var receivedResponseBytes = false
+    /// Set for the one TLS 1.2 retry after a server closed a new TLS connection before the
+    /// request went out (``CurlCodes/isUnexplainedCloseAfterTLSHandshake(_:)``): the first
+    /// attempt's failure, reported if the retry does not explain it.
+    var failureBeforeTLS12Retry: TransportError?
     /// A failure decided in a callback, which makes libcurl abort the transfer.
     var callbackFailure: (kind: TransportError.Kind, message: String)?
     /// The deadline under which the transfer sits in the driver's ``DeadlineQueue``.
@@ -67,10 +73,14 @@ final class Transfer: @unchecked Sendable {
         return false
     }
 
-    func error(_ kind: TransportError.Kind, curlCode: CURLcode? = nil, message: String) -> TransportError {
+    func error(
+        _ kind: TransportError.Kind, tlsFailure: TransportError.TLSFailure? = nil,
+        delivery: TransportError.Delivery? = nil, curlCode: CURLcode? = nil, message: String
+    ) -> TransportError {
         TransportError(
             kind: kind,
-            delivery: CurlCodes.delivery(requestAttempts: requestAttempts),
+            tlsFailure: tlsFailure,
+            delivery: delivery ?? CurlCodes.delivery(requestAttempts: requestAttempts),
             endpoint: request.endpoint,
             curlCode: curlCode.map { Int32(bitPattern: $0.rawValue) },
             message: message,

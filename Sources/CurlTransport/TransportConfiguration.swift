@@ -1,27 +1,34 @@
 /// Settings that apply to every request of one ``CurlTransport``.
 package struct TransportConfiguration: Sendable {
-    /// TLS material for `https://` endpoints. Verification of the server's certificate and host
-    /// name is on unless ``insecureSkipVerification`` is set.
+    /// TLS material for `https://` endpoints. The files are read by libcurl when it opens a
+    /// connection. Verification of the server's certificate and host name is on unless
+    /// ``dangerouslySkipCertificateVerification`` is set.
     package struct TLS: Sendable, Hashable {
-        /// PEM bundle of the CAs to trust; `nil` uses the system's.
+        /// PEM bundle of the CAs to trust (`CURLOPT_CAINFO`); `nil` uses the system's.
         package var caFile: String?
-        /// PEM client certificate, for mutual TLS.
+        /// A directory of PEM CA certificates named by subject hash (`openssl rehash`,
+        /// `CURLOPT_CAPATH`), searched in addition to ``caFile``.
+        package var caDirectory: String?
+        /// PEM client certificate (`CURLOPT_SSLCERT`), for mutual TLS.
         package var certificateFile: String?
-        /// PEM private key of ``certificateFile``.
+        /// PEM private key of ``certificateFile`` (`CURLOPT_SSLKEY`); `nil` reads it from the
+        /// certificate file.
         package var keyFile: String?
         /// Turns off verification of the server's certificate chain and host name.
-        package var insecureSkipVerification: Bool
+        package var dangerouslySkipCertificateVerification: Bool
 
         package init(
             caFile: String? = nil,
+            caDirectory: String? = nil,
             certificateFile: String? = nil,
             keyFile: String? = nil,
-            insecureSkipVerification: Bool = false
+            dangerouslySkipCertificateVerification: Bool = false
         ) {
             self.caFile = caFile
+            self.caDirectory = caDirectory
             self.certificateFile = certificateFile
             self.keyFile = keyFile
-            self.insecureSkipVerification = insecureSkipVerification
+            self.dangerouslySkipCertificateVerification = dangerouslySkipCertificateVerification
         }
     }
 

@@ -12,7 +12,8 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
         case couldNotConnect
         /// The connection (TCP, and TLS for https) did not complete within the connect timeout.
         case connectTimeout
-        /// The TLS handshake failed: unknown CA, wrong host name, bad or missing client certificate.
+        /// The TLS handshake failed, or TLS material could not be used; ``TransportError/tlsFailure``
+        /// says why.
         case tls
         /// The final response header block did not arrive within the header timeout.
         case headerTimeout
@@ -32,15 +33,36 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
         case other
     }
 
+    /// Why a TLS connection failed (set exactly when ``Kind/tls``).
+    package enum TLSFailure: String, Sendable, Hashable {
+        /// The server's certificate chain does not verify against the trusted CAs.
+        case serverCertificateUntrusted
+        /// The server's certificate is valid but not for the endpoint's host name or IP address.
+        case serverNameMismatch
+        /// The server requires a client certificate and none was configured.
+        case clientCertificateRequired
+        /// The server refused the configured client certificate.
+        case clientCertificateRejected
+        /// The CA bundle (or directory) cannot be read or holds no certificate.
+        case caBundleUnusable
+        /// The client certificate or key cannot be read, is not PEM, or the two do not match.
+        case clientCertificateUnusable
+        /// Any other handshake failure (no common version or cipher, a peer that does not speak TLS).
+        case handshakeFailed
+    }
+
     /// Whether the request can have reached the server.
     package enum Delivery: String, Sendable, Hashable {
-        /// No request bytes left this process: safe to send again anywhere.
+        /// The server cannot have processed the request: nothing of it left this process, or the
+        /// server refused the TLS handshake (it cannot read a request before the handshake is done).
         case notSent
         /// The request may have reached the server and may have been applied.
         case possiblySent
     }
 
     package var kind: Kind
+    /// Why the TLS connection failed, when ``kind`` is ``Kind/tls``.
+    package var tlsFailure: TLSFailure?
     package var delivery: Delivery
     /// Scheme and authority of the server: `http://127.0.0.1:2379`.
     package var endpoint: String
@@ -53,10 +75,11 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
     package var elapsed: Duration?
 
     package init(
-        kind: Kind, delivery: Delivery, endpoint: String, curlCode: Int32? = nil, message: String,
-        elapsed: Duration? = nil
+        kind: Kind, tlsFailure: TLSFailure? = nil, delivery: Delivery, endpoint: String, curlCode: Int32? = nil,
+        message: String, elapsed: Duration? = nil
     ) {
         self.kind = kind
+        self.tlsFailure = tlsFailure
         self.delivery = delivery
         self.endpoint = endpoint
         self.curlCode = curlCode
@@ -66,6 +89,7 @@ package struct TransportError: Error, Sendable, Hashable, CustomStringConvertibl
 
     package var description: String {
         let code = curlCode.map { " (curl \($0))" } ?? ""
-        return "\(endpoint): \(kind.rawValue), \(delivery == .notSent ? "not sent" : "possibly sent")\(code): \(message)"
+        let reason = tlsFailure.map { " (\($0.rawValue))" } ?? ""
+        return "\(endpoint): \(kind.rawValue)\(reason), \(delivery == .notSent ? "not sent" : "possibly sent")\(code): \(message)"
     }
 }

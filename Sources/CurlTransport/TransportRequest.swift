@@ -118,6 +118,12 @@ package struct TransportRequest: Sendable {
         self.credentials = credentials
     }
 
+    /// Whether the endpoint is `https://` (the scheme compared case-insensitively).
+    package var isTLS: Bool {
+        // ASCII lowercasing by `| 0x20` leaves `:` and `/` as they are.
+        endpoint.utf8.count > 8 && endpoint.utf8.prefix(8).elementsEqual("https://".utf8) { $0 | 0x20 == $1 }
+    }
+
     /// The full URL handed to libcurl.
     package var url: String { endpoint + pathAndQuery }
 

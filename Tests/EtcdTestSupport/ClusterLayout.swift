@@ -14,10 +14,19 @@ struct MemberLayout: Sendable {
     /// `<cluster folder>/mN.log`: the member's stdout and stderr.
     var logPath: String
 
-    var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+    /// `https` when the cluster serves its clients over TLS.
+    var clientScheme = "http"
+    /// With TLS, a second, plain-http client port for the harness's own probes.
+    var probePort: UInt16?
+
+    var clientURL: String { "\(clientScheme)://127.0.0.1:\(clientPort)" }
     var peerURL: String { "http://127.0.0.1:\(peerPort)" }
     /// The peer URL other members dial: the proxy's if there is one.
     var advertisedPeerURL: String { peerProxyPort.map { "http://127.0.0.1:\($0)" } ?? peerURL }
+    /// Where the harness polls `/health`: the plain-http probe port, or the client URL.
+    var probeURL: String { probePort.map { "http://127.0.0.1:\($0)" } ?? clientURL }
+    /// `--listen-client-urls`: the client URL, and the probe port when there is one.
+    var listenClientURLs: String { probePort == nil ? clientURL : clientURL + "," + probeURL }
 }
 
 /// The fixed shape of one cluster: a folder under `/tmp/swift-etcd-v2-tests`, a unique
@@ -26,9 +35,11 @@ struct ClusterLayout: Sendable {
     var directory: String
     var token: String
     var members: [MemberLayout]
+    /// TLS on the client URLs (peers stay plain http).
+    var tls: EtcdClusterTLS?
 
     /// Allocates ports and creates the cluster folder for `memberCount` members.
-    static func create(memberCount: Int) throws -> ClusterLayout {
+    static func create(memberCount: Int, tls: EtcdClusterTLS? = nil) throws -> ClusterLayout {
         let unique = "\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         let directory = ProcessRegistry.root + "/" + unique
         var members: [MemberLayout] = []
@@ -39,10 +50,12 @@ struct ClusterLayout: Sendable {
                     clientPort: try FreePort.allocate(),
                     peerPort: try FreePort.allocate(),
                     dataDirectory: directory + "/m\(number)",
-                    logPath: directory + "/m\(number).log"))
+                    logPath: directory + "/m\(number).log",
+                    clientScheme: tls == nil ? "http" : "https",
+                    probePort: try tls.map { _ in try FreePort.allocate() }))
         }
         try ProcessRegistry.createClusterDirectory(directory)
-        return ClusterLayout(directory: directory, token: "swift-etcd-v2-tests-\(unique)", members: members)
+        return ClusterLayout(directory: directory, token: "swift-etcd-v2-tests-\(unique)", members: members, tls: tls)
     }
 
     /// `m1=http://127.0.0.1:P1,m2=…` (advertised peer URLs) for `--initial-cluster`.
@@ -60,7 +73,7 @@ struct ClusterLayout: Sendable {
         return [
             "--name", member.name,
             "--data-dir", member.dataDirectory,
-            "--listen-client-urls", member.clientURL,
+            "--listen-client-urls", member.listenClientURLs,
             "--advertise-client-urls", member.clientURL,
             "--listen-peer-urls", member.peerURL,
             "--initial-advertise-peer-urls", member.advertisedPeerURL,
@@ -70,7 +83,7 @@ struct ClusterLayout: Sendable {
             "--enable-v2=true",
             "--heartbeat-interval", "50",
             "--election-timeout", "500",
-        ] + extra
+        ] + (tls?.arguments ?? []) + extra
     }
 
     /// The last `lines` lines of member `index`'s log (at most the last 8 KiB).

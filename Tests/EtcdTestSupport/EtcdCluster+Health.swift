@@ -44,7 +44,7 @@ extension EtcdCluster {
                 throw EtcdHarnessError.noLeader("no member is running, not paused and not isolated")
             }
             for index in live {
-                let url = clientURL(index) + "/v2/stats/self"
+                let url = layout.members[index].probeURL + "/v2/stats/self"
                 do {
                     let reply = try await Blocking.run { try LoopbackHTTP.blockingRequest("GET", url, timeout: .seconds(1)) }
                     let stats = try JSONDecoder().decode(SelfStats.self, from: Data(reply.body.utf8))
@@ -72,7 +72,7 @@ extension EtcdCluster {
 
     /// Probes member `index`'s `/health` once, off the cooperative pool.
     func probeHealth(_ index: Int) async -> HealthProbe {
-        let url = clientURL(index) + "/health"
+        let url = layout.members[index].probeURL + "/health"
         return await Blocking.run {
             do {
                 let reply = try LoopbackHTTP.blockingRequest("GET", url, timeout: .seconds(1))

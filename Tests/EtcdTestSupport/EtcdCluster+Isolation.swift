@@ -94,7 +94,7 @@ extension EtcdCluster {
     func fetchMemberIDs() async throws -> [UInt64] {
         var problems: [String] = []
         for index in layout.members.indices {
-            let url = clientURL(index) + "/v2/members"
+            let url = plainClientURL(index) + "/v2/members"
             do {
                 let reply = try await LoopbackHTTP.request("GET", url, timeout: .seconds(5))
                 guard reply.status == 200 else {

@@ -181,7 +181,7 @@ public final class JoiningMember: Sendable {
         var problems: [String] = []
         for index in cluster.liveMembers() {
             do {
-                let reply = try await LoopbackHTTP.request("GET", cluster.clientURL(index) + "/v2/members")
+                let reply = try await LoopbackHTTP.request("GET", cluster.plainClientURL(index) + "/v2/members")
                 return try JSONDecoder().decode(List.self, from: Data(reply.body.utf8)).members
             } catch {
                 problems.append("member \(index): \(error)")

@@ -25,7 +25,7 @@ extension EtcdCluster {
         guard leader != target else { return }
         let id = try await raftID(target)
         let reply = try await LoopbackHTTP.request(
-            "POST", clientURL(leader) + "/v3/maintenance/transfer-leadership",
+            "POST", plainClientURL(leader) + "/v3/maintenance/transfer-leadership",
             body: #"{"targetID":"\#(id)"}"#, contentType: "application/json", timeout: .seconds(10))
         guard reply.status == 200 else {
             throw EtcdHarnessError.noLeader("transfer-leadership to member \(target): HTTP \(reply.status) \(reply.body)")
@@ -48,7 +48,7 @@ extension EtcdCluster {
         var problems: [String] = []
         for index in liveMembers() {
             do {
-                let reply = try await LoopbackHTTP.request("GET", clientURL(index) + "/v2/members")
+                let reply = try await LoopbackHTTP.request("GET", plainClientURL(index) + "/v2/members")
                 let list = try JSONDecoder().decode(MemberList.self, from: Data(reply.body.utf8))
                 if let hex = list.members.first(where: { $0.name == name })?.id, let id = UInt64(hex, radix: 16) {
                     return id

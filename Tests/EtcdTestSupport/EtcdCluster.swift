@@ -12,7 +12,7 @@ import Glibc
 /// With `peerProxy: true` the members' peer traffic passes a ``PeerProxy``, so a test can
 /// cut a member off from its peers with ``isolate(_:)`` while clients still reach it.
 ///
-/// Always end with ``shutdown()``, or use ``withEtcdCluster(members:extraArguments:peerProxy:isolation:_:)``
+/// Always end with ``shutdown()``, or use ``withEtcdCluster(members:extraArguments:peerProxy:tls:isolation:_:)``
 /// which does so even when the test throws. `deinit` kills whatever is left as a last
 /// resort, and a crashed test run's processes are swept by the next run.
 ///
@@ -37,7 +37,7 @@ public final class EtcdCluster: Sendable {
     let peerProxy: PeerProxy?
     let state: Locked<State>
 
-    /// How long ``start(members:extraArguments:peerProxy:binary:)`` waits for a healthy cluster.
+    /// How long ``start(members:extraArguments:peerProxy:tls:binary:)`` waits for a healthy cluster.
     static let startTimeout: Duration = .seconds(30)
     /// How often health is polled.
     static let pollInterval: Duration = .milliseconds(20)
@@ -70,6 +70,9 @@ public final class EtcdCluster: Sendable {
     ///   - extraArguments: Flags appended to every member's command line.
     ///   - peerProxy: Route the peer traffic through a ``PeerProxy`` (each member
     ///     advertises a proxy port), for ``isolate(_:)`` and ``heal(_:)``.
+    ///   - tls: TLS on the client URLs (`https://`), and optionally client-certificate
+    ///     authentication; `nil` serves plain http. Health probes use a second, plain-http
+    ///     client port (``plainClientURL(_:)``).
     ///   - binary: The etcd executable; defaults to ``defaultBinaryPath``.
     /// - Throws: ``EtcdHarnessError/binaryMissing(path:)`` if `binary` is not an
     ///   executable file; ``EtcdHarnessError/startFailed(_:)`` (with the log's tail) if a
@@ -78,14 +81,15 @@ public final class EtcdCluster: Sendable {
         members: Int = 1,
         extraArguments: [String] = [],
         peerProxy: Bool = false,
+        tls: EtcdClusterTLS? = nil,
         binary: String = defaultBinaryPath
     ) async throws -> EtcdCluster {
         try await start(members: members, extraArguments: extraArguments, peerProxy: peerProxy, binary: binary) { _ in
-            try ClusterLayout.create(memberCount: members)
+            try ClusterLayout.create(memberCount: members, tls: tls)
         }
     }
 
-    /// ``start(members:extraArguments:peerProxy:binary:)`` with the layout of each attempt
+    /// ``start(members:extraArguments:peerProxy:tls:binary:)`` with the layout of each attempt
     /// (1, 2, 3) supplied by `makeLayout`, so tests can provoke a port conflict.
     static func start(
         members: Int,
@@ -129,6 +133,13 @@ public final class EtcdCluster: Sendable {
 
     /// Client URLs (`http://127.0.0.1:PORT`) in member order, including killed members.
     public var clientURLs: [String] { layout.members.map(\.clientURL) }
+
+    /// A plain-http client URL of member `member`, for test setup that must bypass TLS: the
+    /// harness's probe port of a TLS cluster, else ``clientURL(_:)``.
+    public func plainClientURL(_ member: Int) -> String {
+        precondition(layout.members.indices.contains(member), "no etcd member \(member) in 0..<\(memberCount)")
+        return layout.members[member].probeURL
+    }
 
     /// The number of members.
     public var memberCount: Int { layout.members.count }

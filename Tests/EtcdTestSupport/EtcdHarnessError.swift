@@ -26,6 +26,10 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     /// ``EtcdCluster/isolate(_:)`` or ``EtcdCluster/heal(_:)`` on a cluster started
     /// without `peerProxy: true`.
     case noPeerProxy
+    /// A command-line tool the harness runs (e.g. `openssl`) is not installed.
+    case toolMissing(path: String, debianPackage: String)
+    /// A tool the harness ran failed; the message ends with its output.
+    case toolFailed(String)
 
     /// A message that says what went wrong and what to do about it.
     public var description: String {
@@ -53,6 +57,11 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
             "no free port: \(message)"
         case .noPeerProxy:
             "the etcd cluster has no peer proxy: start it with peerProxy: true to isolate members"
+        case .toolMissing(let path, let debianPackage):
+            "\(path) not found: install Debian's \(debianPackage) (apt-get install \(debianPackage), "
+                + "or run scripts/install-deps.sh)"
+        case .toolFailed(let message):
+            "tool failed: \(message)"
         }
     }
 }

@@ -14,6 +14,7 @@
 ///   - extraArguments: Flags appended to every member's etcd command line.
 ///   - peerProxy: Route the peer traffic through a ``PeerProxy`` so the test can
 ///     ``EtcdCluster/isolate(_:)`` and ``EtcdCluster/heal(_:)`` members.
+///   - tls: TLS on the client URLs (see ``EtcdClusterTLS``); `nil` serves plain http.
 ///   - isolation: The caller's actor; `body` runs there. Leave the default.
 ///   - body: The test, given the running cluster.
 /// - Returns: Whatever `body` returns.
@@ -22,10 +23,12 @@ public func withEtcdCluster<T: Sendable>(
     members: Int = 1,
     extraArguments: [String] = [],
     peerProxy: Bool = false,
+    tls: EtcdClusterTLS? = nil,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (EtcdCluster) async throws -> T
 ) async throws -> T {
-    let cluster = try await EtcdCluster.start(members: members, extraArguments: extraArguments, peerProxy: peerProxy)
+    let cluster = try await EtcdCluster.start(
+        members: members, extraArguments: extraArguments, peerProxy: peerProxy, tls: tls)
     let result: T
     do {
         result = try await body(cluster)

@@ -12,26 +12,45 @@ extension EtcdClient {
         }
     }
 
-    /// TLS material for `https://` endpoints. The server's certificate and host name are
-    /// verified unless ``insecureSkipVerification`` is set.
+    /// TLS material for `https://` endpoints.
+    ///
+    /// The server's certificate chain and host name are always verified — against ``caFile``
+    /// and ``caDirectory`` when set, else against the system's CAs — unless
+    /// ``dangerouslySkipCertificateVerification`` is set. With ``certificateFile`` (and
+    /// ``keyFile``) the client authenticates itself (mutual TLS, etcd's `--client-cert-auth`).
+    ///
+    /// The files are PEM and are read when a connection is opened, not when the client is made:
+    /// a missing or unreadable file fails each request with ``EtcdTransportError/Kind/tls``
+    /// (``EtcdTransportError/TLSFailure/caBundleUnusable`` or
+    /// ``EtcdTransportError/TLSFailure/clientCertificateUnusable``), before anything is sent.
+    /// A renewed client certificate is used by the next new connection; the CA bundle is cached
+    /// by libcurl (for up to a day) per client. See <doc:Security>.
     public struct TLS: Sendable, Hashable {
         /// PEM bundle of the CAs to trust; `nil` uses the system's.
         public var caFile: String?
+        /// A directory of PEM CA certificates named by their subject hash (prepared with
+        /// `openssl rehash`), searched as well as ``caFile``.
+        public var caDirectory: String?
         /// PEM client certificate, for mutual TLS.
         public var certificateFile: String?
-        /// PEM private key of ``certificateFile``.
+        /// PEM private key of ``certificateFile`` (unencrypted); `nil` reads it from
+        /// ``certificateFile``.
         public var keyFile: String?
-        /// Turns off verification of the server's certificate and host name. For tests only.
-        public var insecureSkipVerification: Bool
+        /// Turns off **all** verification of the server's certificate: any server, presenting
+        /// any certificate for any name, is accepted, so anyone on the path can read and change
+        /// the traffic, credentials included. For throwaway test clusters only; never in
+        /// production. Prefer ``caFile`` with the test CA.
+        public var dangerouslySkipCertificateVerification: Bool
 
         public init(
-            caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
-            insecureSkipVerification: Bool = false
+            caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil,
+            keyFile: String? = nil, dangerouslySkipCertificateVerification: Bool = false
         ) {
             self.caFile = caFile
+            self.caDirectory = caDirectory
             self.certificateFile = certificateFile
             self.keyFile = keyFile
-            self.insecureSkipVerification = insecureSkipVerification
+            self.dangerouslySkipCertificateVerification = dangerouslySkipCertificateVerification
         }
     }
 
@@ -99,6 +118,20 @@ extension EtcdClient {
             self.healthCheck = healthCheck
             self.redirectPolicy = redirectPolicy
             self.expectedClusterID = expectedClusterID
+        }
+    }
+}
+
+extension EtcdClient.TLS {
+    /// Refuses what libcurl would silently ignore: an empty path, or a key without its
+    /// certificate. Whether the files exist is found out per connection (they may be renewed).
+    func validate() throws(EtcdConfigurationError) {
+        let paths = [("caFile", caFile), ("caDirectory", caDirectory), ("certificateFile", certificateFile), ("keyFile", keyFile)]
+        for (name, path) in paths where path?.isEmpty == true {
+            throw EtcdConfigurationError(message: "tls.\(name) is an empty path; leave it nil instead")
+        }
+        if keyFile != nil && certificateFile == nil {
+            throw EtcdConfigurationError(message: "tls.keyFile is set without tls.certificateFile: a key alone authenticates nothing")
         }
     }
 }

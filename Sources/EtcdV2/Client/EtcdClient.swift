@@ -26,20 +26,23 @@ public final class EtcdClient: Sendable {
 
     /// Makes a client; no request is sent yet.
     ///
-    /// - Throws: ``EtcdConfigurationError`` when there is no endpoint or an endpoint is not
-    ///   `http(s)://host[:port]`; ``EtcdTransportError`` if libcurl cannot be initialised.
+    /// - Throws: ``EtcdConfigurationError`` when there is no endpoint, an endpoint is not
+    ///   `http(s)://host[:port]`, or the ``TLS`` settings cannot work (an empty path, a key
+    ///   without its certificate); ``EtcdTransportError`` if libcurl cannot be initialised.
     public init(configuration: Configuration) throws {
         var configuration = configuration
         configuration.endpoints = try Self.validatedEndpoints(configuration.endpoints)
+        try configuration.tls.validate()
         self.configuration = configuration
         let transportConfiguration = TransportConfiguration(
             connectTimeout: configuration.connectTimeout,
             maxResponseBodyBytes: configuration.maxResponseBodyBytes,
             tls: TransportConfiguration.TLS(
                 caFile: configuration.tls.caFile,
+                caDirectory: configuration.tls.caDirectory,
                 certificateFile: configuration.tls.certificateFile,
                 keyFile: configuration.tls.keyFile,
-                insecureSkipVerification: configuration.tls.insecureSkipVerification
+                dangerouslySkipCertificateVerification: configuration.tls.dangerouslySkipCertificateVerification
             )
         )
         do {

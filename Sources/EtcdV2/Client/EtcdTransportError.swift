@@ -7,13 +7,45 @@ import CurlTransport
 public struct EtcdTransportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
     public enum Kind: String, Sendable, Hashable {
-        case couldNotResolve, couldNotConnect, connectTimeout, tls, headerTimeout, deadlineExceeded
+        case couldNotResolve, couldNotConnect, connectTimeout
+        /// The TLS connection failed, or the TLS files could not be used: ``tlsFailure`` says why.
+        case tls
+        case headerTimeout, deadlineExceeded
         case connectionClosed, malformedResponse, responseTooLarge, shutdown, invalidRequest, other
+    }
+
+    /// Why a TLS connection failed (``EtcdTransportError/tlsFailure``, set exactly when the kind
+    /// is ``Kind/tls``). Every reason but ``handshakeFailed`` names a problem a person must fix
+    /// in the certificates or the configuration; none heals by retrying.
+    public enum TLSFailure: String, Sendable, Hashable {
+        /// The server's certificate chain does not lead to a trusted CA (an unknown or wrong CA,
+        /// a self-signed, expired or not yet valid certificate). Check ``EtcdClient/TLS/caFile``.
+        case serverCertificateUntrusted
+        /// The server's certificate is valid but not for the endpoint's host name or IP address
+        /// (its subject alternative names do not list it).
+        case serverNameMismatch
+        /// The server requires a client certificate (etcd's `--client-cert-auth`) and none is
+        /// configured.
+        case clientCertificateRequired
+        /// The server refused the client certificate: not signed by a CA it trusts
+        /// (`--trusted-ca-file`), expired, or not meant for client authentication.
+        case clientCertificateRejected
+        /// ``EtcdClient/TLS/caFile`` or ``EtcdClient/TLS/caDirectory`` cannot be read or holds
+        /// no PEM certificate.
+        case caBundleUnusable
+        /// ``EtcdClient/TLS/certificateFile`` or ``EtcdClient/TLS/keyFile`` cannot be read or is
+        /// not PEM, or the key does not belong to the certificate.
+        case clientCertificateUnusable
+        /// Any other handshake failure: no common protocol version or cipher, or a peer that
+        /// does not speak TLS (an `http` port).
+        case handshakeFailed
     }
 
     /// Whether the request can have reached the server.
     public enum Delivery: String, Sendable, Hashable {
-        /// Nothing left this process: safe to send again anywhere.
+        /// The server cannot have processed the request: nothing of it left this process, or the
+        /// server refused the TLS handshake (a server cannot read a request before its handshake
+        /// is complete). Safe to send again anywhere.
         case notSent
         /// The request may have reached the server and been applied.
         case possiblySent
@@ -21,6 +53,8 @@ public struct EtcdTransportError: Error, Sendable, Hashable, CustomStringConvert
 
     /// What went wrong.
     public var kind: Kind
+    /// Why the TLS connection failed, when ``kind`` is ``Kind/tls``; `nil` otherwise.
+    public var tlsFailure: TLSFailure?
     /// Whether the request can have reached the server.
     public var delivery: Delivery
     /// Scheme and authority of the endpoint, e.g. `http://127.0.0.1:2379`.
@@ -35,11 +69,13 @@ public struct EtcdTransportError: Error, Sendable, Hashable, CustomStringConvert
     public var description: String {
         let code = curlCode.map { ", curl \($0)" } ?? ""
         let sent = delivery == .notSent ? "not sent" : "possibly sent"
-        return "\(endpoint): \(kind.rawValue) (\(sent)\(code)): \(message)"
+        let reason = tlsFailure.map { " \($0.rawValue)" } ?? ""
+        return "\(endpoint): \(kind.rawValue)\(reason) (\(sent)\(code)): \(message)"
     }
 
     init(_ error: TransportError) {
         kind = Kind(rawValue: error.kind.rawValue) ?? .other
+        tlsFailure = error.tlsFailure.flatMap { TLSFailure(rawValue: $0.rawValue) }
         delivery = error.delivery == .notSent ? .notSent : .possiblySent
         endpoint = error.endpoint
         curlCode = error.curlCode
