@@ -5,6 +5,8 @@
 public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     /// No executable etcd at `path` (from `ETCD_BINARY`, `/usr/bin/etcd`, or passed in).
     case binaryMissing(path: String)
+    /// Another tool a test needs is not at `path`; `install` says how to get it.
+    case toolMissing(path: String, install: String)
     /// etcd could not be spawned, or exited while the cluster was starting.
     case startFailed(String)
     /// The cluster (or one member) did not become healthy in time, or a member died.
@@ -30,6 +32,8 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
         case .binaryMissing(let path):
             "etcd binary not found at \(path): install Debian's etcd-server "
                 + "(apt-get install etcd-server) or set ETCD_BINARY"
+        case .toolMissing(let path, let install):
+            "\(path) not found: \(install)"
         case .startFailed(let message):
             "etcd cluster failed to start: \(message)"
         case .notHealthy(let message):
