@@ -113,6 +113,9 @@ public final class DNSServer: Sendable {
         }
     }
 
+    /// dnsmasq's process ID; `nil` after ``shutdown()``.
+    public var processID: Int32? { pid.withLock { $0 } }
+
     /// Everything dnsmasq logged so far: one `query[SRV] <name> from <address>` line per
     /// query, then what it answered.
     public func queryLog() -> String {
