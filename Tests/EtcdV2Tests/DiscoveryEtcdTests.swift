@@ -45,11 +45,13 @@ struct DiscoveryEtcdTests {
                     #expect(raw.body.contains(#""value":"yes""#))
                     #expect(firstRequest < .seconds(2), "first request over localhost took \(firstRequest)")
 
-                    // The first member goes away: the next in priority order takes over.
+                    // The first member goes away: the next in priority order takes over (a
+                    // local read, which member 1 answers even during the election that follows,
+                    // once it has applied the write).
+                    try await Self.waitUntilApplied(index: set.index ?? 0, on: cluster.clientURL(1))
                     try await cluster.kill(0)
-                    let read = try await client.keys.get("/discovered", options: .init(quorum: true))
+                    let read = try await client.keys.get("/discovered")
                     #expect(read.node?.value == "yes")
-                    #expect((read.index ?? 0) >= (set.index ?? 0))
                     #expect(client.pinnedEndpoint == "http://localhost:\(ports[1])")
                 } catch {
                     await client.shutdown()
@@ -57,6 +59,20 @@ struct DiscoveryEtcdTests {
                 }
                 await client.shutdown()
             }
+        }
+    }
+
+    /// Polls `member`'s `X-Etcd-Index` until it reached `index`.
+    static func waitUntilApplied(index: UInt64, on member: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let reply = try await LoopbackHTTP.request("GET", member + "/v2/keys/discovered")
+            if let applied = reply.headers["x-etcd-index"].flatMap({ UInt64($0) }), applied >= index { return }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("\(member) did not apply index \(index)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -69,6 +85,28 @@ struct DiscoveryEtcdTests {
             let endpoints = try await EtcdSRVDiscovery(domain: Self.domain + ".", nameServer: Self.nameServer(server))
                 .endpoints()
             #expect(endpoints == ["https://m1.etcd.test:2379", "https://m2.etcd.test:2379"])
+        }
+    }
+
+    @Test func weightsFromTheServerDriveTheDraw() async throws {
+        let records: [DNSRecord] = [
+            .srv(name: Self.plainName, target: "light.\(Self.domain)", port: 2379, priority: 5, weight: 10),
+            .srv(name: Self.plainName, target: "heavy.\(Self.domain)", port: 2379, priority: 5, weight: 90),
+            .srv(name: Self.plainName, target: "backup.\(Self.domain)", port: 2379, priority: 9, weight: 0),
+        ]
+        try await withDNSServer(localDomains: [Self.domain], records: records) { server in
+            var bounds: [Int] = []
+            // Draws 11 of 0...100: "heavy" comes first whichever order the server sent the two in.
+            let endpoints = try await EtcdSRVDiscovery(domain: Self.domain, nameServer: Self.nameServer(server))
+                .endpoints { bound in
+                    bounds.append(bound)
+                    return 11
+                }
+            #expect(
+                endpoints == [
+                    "http://heavy.etcd.test:2379", "http://light.etcd.test:2379", "http://backup.etcd.test:2379",
+                ])
+            #expect(bounds == [100])
         }
     }
 
@@ -125,15 +163,18 @@ struct DiscoveryEtcdTests {
     }
 
     @Test(arguments: [
-        ("", nil as String?, "127.0.0.1"),
-        ("a..b", nil, "127.0.0.1"),
-        ("etcd.test", "has_underscore", "127.0.0.1"),
-        ("etcd.test", nil, "localhost"),
+        ("", nil as String?, "127.0.0.1", Duration.seconds(1)),
+        ("a..b", nil, "127.0.0.1", .seconds(1)),
+        ("etcd.test", "has_underscore", "127.0.0.1", .seconds(1)),
+        ("etcd.test", nil, "localhost", .seconds(1)),
+        ("etcd.test", nil, "127.0.0.1", .zero),
     ])
-    func invalidArgumentsAreRefusedBeforeAnyQuery(domain: String, serviceName: String?, address: String) async throws {
+    func invalidArgumentsAreRefusedBeforeAnyQuery(
+        domain: String, serviceName: String?, address: String, timeout: Duration
+    ) async throws {
         let error = await discoveryError {
             try await EtcdSRVDiscovery(
-                domain: domain, serviceName: serviceName, nameServer: .init(address: address, port: 9)
+                domain: domain, serviceName: serviceName, nameServer: .init(address: address, port: 9), timeout: timeout
             ).endpoints()
         }
         #expect(error?.kind == .invalidArgument)

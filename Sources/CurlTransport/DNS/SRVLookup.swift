@@ -1,17 +1,13 @@
 import Dispatch
 
-/// Asynchronous SRV lookups: libresolv's blocking `res_nquery` runs on a dispatch queue, off
-/// Swift's cooperative pool, and the caller waits on a continuation that ends at the first of
-/// the answer, the timeout and Task cancellation.
+/// Asynchronous SRV lookups: libresolv's blocking `res_nquery` runs on a thread of its own
+/// (``ResolverThread``), off Swift's cooperative pool and libdispatch's, and the caller waits
+/// on a continuation that ends at the first of the answer, the timeout and Task cancellation.
 ///
 /// On a timeout or a cancellation the caller returns at once; the blocked query finishes in the
 /// background within libresolv's own limits (``ResolverQuery/Attempts``: about a second past
 /// the timeout at most) and its result is dropped.
 package enum SRVLookup {
-    /// Where the blocking queries run: concurrent, so one slow name server does not hold up
-    /// another lookup.
-    private static let queue = DispatchQueue(label: "swift-etcd-v2.dns", attributes: .concurrent)
-
     /// The SRV records of `name`, in the order the name server sent them.
     ///
     /// - Parameters:
@@ -25,20 +21,22 @@ package enum SRVLookup {
         try Task.checkCancellation()
         let race = LookupRace()
         let attempts = ResolverQuery.Attempts(covering: timeout)
-        let timedOut = DNSLookupError(
-            kind: .timeout, name: name, nameServer: nameServer?.description ?? "system resolver",
-            detail: "no answer within \(timeout)")
+        let server = nameServer?.description ?? "system resolver"
+        let timedOut = DNSLookupError(kind: .timeout, name: name, nameServer: server, detail: "no answer within \(timeout)")
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.install(continuation)
-                queue.async {
+                let started = ResolverThread.run {
                     let result = ResolverQuery.srv(name: name, nameServer: nameServer, attempts: attempts)
                     race.finish(result.mapError { $0 })
                 }
-                // Fires after an answer too, and then does nothing.
-                queue.asyncAfter(deadline: .now() + dispatchInterval(timeout)) {
-                    race.finish(.failure(timedOut))
+                guard started else {
+                    let noThread = DNSLookupError(
+                        kind: .resolverUnavailable, name: name, nameServer: server, detail: "no thread for the lookup")
+                    race.finish(.failure(noThread))
+                    return
                 }
+                race.finish(after: dispatchInterval(timeout), .failure(timedOut))
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -71,11 +69,19 @@ private final class LookupRace: @unchecked Sendable {
         }
     }
 
+    /// ``finish(_:)`` with `outcome` once `delay` has passed, unless another came first.
+    func finish(after delay: DispatchTimeInterval, _ outcome: Result<[SRVRecord], any Error>) {
+        queue.asyncAfter(deadline: .now() + delay) { [self] in settle(outcome) }
+    }
+
     func finish(_ outcome: Result<[SRVRecord], any Error>) {
-        queue.async { [self] in
-            if self.outcome == nil { self.outcome = outcome }
-            resumeIfReady()
-        }
+        queue.async { [self] in settle(outcome) }
+    }
+
+    /// On `queue`: keeps the first outcome, and resumes once it and the continuation are there.
+    private func settle(_ outcome: Result<[SRVRecord], any Error>) {
+        if self.outcome == nil { self.outcome = outcome }
+        resumeIfReady()
     }
 
     /// On `queue`: resumes once both the continuation and an outcome are there.

@@ -15,8 +15,8 @@ public struct EtcdDiscoveryError: Error, Sendable, Hashable, CustomStringConvert
         /// (`SERVFAIL`, `REFUSED`), or sent an answer that does not parse or a target that is not
         /// a host name. No partial result is used, so the scheme cannot silently change.
         case lookupFailed
-        /// The domain, the service name or the name server address cannot be looked up with;
-        /// nothing was sent.
+        /// The domain, the service name, the name server address or the timeout cannot be
+        /// looked up with; nothing was sent.
         case invalidArgument
     }
 

@@ -42,6 +42,7 @@ public struct EtcdSRVDiscovery: Sendable, Hashable {
     /// The one name server to ask; `nil` asks the system's (`/etc/resolv.conf`).
     public var nameServer: NameServer?
     /// The longest the lookups take, retries included; then ``EtcdDiscoveryError/Kind/timeout``.
+    /// Both names are looked up at once, so a discovery takes at most about this long.
     public var timeout: Duration
 
     /// - Parameters:
@@ -76,6 +77,7 @@ public struct EtcdSRVDiscovery: Sendable, Hashable {
         guard SRVServiceName.isValidServiceName(serviceName) else {
             throw invalid("service name \"\(serviceName ?? "")\" is not a DNS label", nameServer: serverName)
         }
+        guard timeout > .zero else { throw invalid("timeout \(timeout) is not positive", nameServer: serverName) }
         let secureName = SRVServiceName.name(secure: true, domain: domain, serviceName: serviceName)
         let plainName = SRVServiceName.name(secure: false, domain: domain, serviceName: serviceName)
         async let secure = Self.lookUp(secureName, nameServer: server, timeout: timeout)
@@ -114,7 +116,8 @@ public struct EtcdSRVDiscovery: Sendable, Hashable {
     private func validatedNameServer() throws(EtcdDiscoveryError) -> DNSNameServer? {
         guard let nameServer else { return nil }
         guard let server = DNSNameServer(address: nameServer.address, port: nameServer.port), nameServer.port != 0 else {
-            throw invalid("name server \"\(nameServer.address)\" port \(nameServer.port) is not an IP address and port", nameServer: nameServer.description)
+            let detail = "name server \"\(nameServer.address)\" port \(nameServer.port) is not an IP address and port"
+            throw invalid(detail, nameServer: nameServer.description)
         }
         return server
     }
