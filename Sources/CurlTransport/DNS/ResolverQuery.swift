@@ -55,7 +55,8 @@ enum ResolverQuery {
         state.pointee.retry = attempts.tries
         state.pointee.options &= ~UInt(RES_ROTATE)
         // A non-zero pfcode makes res_send hand back a SERVFAIL/REFUSED answer instead of
-        // retrying it into a misleading ECONNREFUSED (glibc's "don't retry if called from dig").
+        // dropping it, which ends in ETIMEDOUT: a refusing server would look like a silent one
+        // (glibc's "don't retry if called from dig"; tested).
         state.pointee.pfcode = UInt(RES_PRF_REPLY)
 
         var answer = [UInt8](repeating: 0, count: Int(cresolv_max_packet))
