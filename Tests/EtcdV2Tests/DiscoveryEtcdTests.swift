@@ -17,6 +17,9 @@ struct DiscoveryEtcdTests {
         try #require(url.split(separator: ":").last.flatMap { UInt16($0) })
     }
 
+    /// The records name `localhost.`, which resolves through /etc/hosts (to 127.0.0.1 only on
+    /// this machine; where it also gives ::1, libcurl's attempt there is refused at once and it
+    /// moves on: measured with curl 7.88, 0.5–4 ms for the connect, ::1 first).
     @Test func aClientFromDiscoveryUsesTheClusterInPriorityOrder() async throws {
         try await withEtcdCluster(members: 3) { cluster in
             let ports = try cluster.clientURLs.map(Self.port(of:))
@@ -185,7 +188,7 @@ struct DiscoveryEtcdTests {
         let silent = try SilentNameServer()
         let nameServer = EtcdSRVDiscovery.NameServer(address: silent.address, port: silent.port)
         let discovery = Task {
-            try await EtcdSRVDiscovery(domain: Self.domain, nameServer: nameServer, timeout: .seconds(30)).endpoints()
+            try await EtcdSRVDiscovery(domain: Self.domain, nameServer: nameServer, timeout: .seconds(5)).endpoints()
         }
         try await Task.sleep(for: .milliseconds(50))
         let start = ContinuousClock.now

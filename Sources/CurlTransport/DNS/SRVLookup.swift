@@ -4,9 +4,10 @@ import Dispatch
 /// (``ResolverThread``), off Swift's cooperative pool and libdispatch's, and the caller waits
 /// on a continuation that ends at the first of the answer, the timeout and Task cancellation.
 ///
-/// On a timeout or a cancellation the caller returns at once; the blocked query finishes in the
-/// background within libresolv's own limits (``ResolverQuery/Attempts``: about a second past
-/// the timeout at most) and its result is dropped.
+/// On a timeout or a cancellation the caller returns at once; the blocked query (which cannot be
+/// interrupted) finishes in the background within libresolv's own limits
+/// (``ResolverQuery/Attempts``: about a second past the timeout at most) and its result is
+/// dropped.
 package enum SRVLookup {
     /// The SRV records of `name`, in the order the name server sent them.
     ///
