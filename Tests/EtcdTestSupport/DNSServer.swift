@@ -148,13 +148,17 @@ public final class DNSServer: Sendable {
         }
     }
 
+    /// Kills and reaps dnsmasq if it still runs, and removes the folder (also after a failed
+    /// start, whose process is already reaped).
     private func tearDown() {
-        guard let running = pid.withLock({ pid -> pid_t? in
+        let running = pid.withLock { pid -> pid_t? in
             defer { pid = nil }
             return pid
-        }) else { return }
-        ChildProcess.killAndReap(running)
-        ProcessRegistry.forget(running)
+        }
+        if let running {
+            ChildProcess.killAndReap(running)
+            ProcessRegistry.forget(running)
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 

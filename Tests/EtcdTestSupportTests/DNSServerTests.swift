@@ -20,6 +20,14 @@ struct DNSServerTests {
         }
         #expect(attempts == [1, 2])
         #expect(server.port != squatter.port)
+        // The failed first attempt left no folder behind.
+        let folders = try FileManager.default.contentsOfDirectory(atPath: ProcessRegistry.root)
+        let failed = folders.filter { name in
+            name.hasPrefix("dns-\(getpid())-")
+                && ((try? String(contentsOfFile: ProcessRegistry.root + "/\(name)/stdout.log", encoding: .utf8)) ?? "")
+                    .contains("Address already in use")
+        }
+        #expect(failed.isEmpty)
         #expect(server.processID != nil)
         await server.shutdown()
     }
