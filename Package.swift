@@ -29,11 +29,19 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // Layer 2: the libcurl-multi transport, driven on one serial DispatchQueue.
+        // Layer 1: glibc's stub resolver (libresolv), for DNS SRV discovery.
+        .systemLibrary(
+            name: "CResolv",
+            path: "Modules/CResolv",
+            providers: [.apt(["libc6-dev"])]
+        ),
+        // Layer 2: the libcurl-multi transport, driven on one serial DispatchQueue, and the
+        // SRV lookup through libresolv.
         .target(
             name: "CurlTransport",
             dependencies: [
                 "CCurl",
+                "CResolv",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -5,6 +5,8 @@
 public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     /// No executable etcd at `path` (from `ETCD_BINARY`, `/usr/bin/etcd`, or passed in).
     case binaryMissing(path: String)
+    /// Another tool a test needs is not at `path`; `install` says how to get it.
+    case toolMissing(path: String, install: String)
     /// etcd could not be spawned, or exited while the cluster was starting.
     case startFailed(String)
     /// The cluster (or one member) did not become healthy in time, or a member died.
@@ -26,8 +28,6 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
     /// ``EtcdCluster/isolate(_:)`` or ``EtcdCluster/heal(_:)`` on a cluster started
     /// without `peerProxy: true`.
     case noPeerProxy
-    /// A command-line tool the harness runs (e.g. `openssl`) is not installed.
-    case toolMissing(path: String, debianPackage: String)
     /// A tool the harness ran failed; the message ends with its output.
     case toolFailed(String)
 
@@ -37,6 +37,8 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
         case .binaryMissing(let path):
             "etcd binary not found at \(path): install Debian's etcd-server "
                 + "(apt-get install etcd-server) or set ETCD_BINARY"
+        case .toolMissing(let path, let install):
+            "\(path) not found: \(install)"
         case .startFailed(let message):
             "etcd cluster failed to start: \(message)"
         case .notHealthy(let message):
@@ -57,9 +59,6 @@ public enum EtcdHarnessError: Error, CustomStringConvertible, Sendable {
             "no free port: \(message)"
         case .noPeerProxy:
             "the etcd cluster has no peer proxy: start it with peerProxy: true to isolate members"
-        case .toolMissing(let path, let debianPackage):
-            "\(path) not found: install Debian's \(debianPackage) (apt-get install \(debianPackage), "
-                + "or run scripts/install-deps.sh)"
         case .toolFailed(let message):
             "tool failed: \(message)"
         }

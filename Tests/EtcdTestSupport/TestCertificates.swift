@@ -63,11 +63,12 @@ public struct TestCertificates: Sendable {
     /// Makes a fresh CA, a second CA and the certificates above.
     ///
     /// - Parameter openssl: The `openssl` executable; defaults to ``opensslPath``.
-    /// - Throws: ``EtcdHarnessError/toolMissing(path:debianPackage:)`` without `openssl`;
+    /// - Throws: ``EtcdHarnessError/toolMissing(path:install:)`` without `openssl`;
     ///   ``EtcdHarnessError/toolFailed(_:)`` with its output if it fails.
     public static func make(openssl: String = opensslPath) async throws -> TestCertificates {
         guard FileManager.default.isExecutableFile(atPath: openssl) else {
-            throw EtcdHarnessError.toolMissing(path: openssl, debianPackage: "openssl")
+            throw EtcdHarnessError.toolMissing(
+                path: openssl, install: "install Debian's openssl (apt-get install openssl, or run scripts/install-deps.sh)")
         }
         let unique = "certs-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         let certificates = TestCertificates(directory: ProcessRegistry.root + "/" + unique)
