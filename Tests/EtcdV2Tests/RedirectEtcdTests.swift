@@ -42,7 +42,8 @@ struct RedirectEtcdTests {
     @Test func aRedirectLoopStopsAtTheLimit() async throws {
         let loop = try LoopbackServer(.respond(status: 302, headers: ["Location": "/v2/keys/again"], body: ""))
         defer { loop.shutdown() }
-        let client = try EtcdClient(configuration: .init(endpoints: [loop.url]))
+        // One header timeout covers all 11 hops: generous, so a loaded machine cannot cut them short.
+        let client = try EtcdClient(configuration: .init(endpoints: [loop.url], headerTimeoutPerRequest: .seconds(30)))
         defer { Task { await client.shutdown() } }
         do {
             _ = try await client.keys.get("/x")
