@@ -90,7 +90,15 @@ struct ClusterClientEtcdTests {
             try await cluster.kill(leader)
             // The next request fails on the dead leader and moves on (a read: a write during the
             // election may time out with an unknown outcome); a lookup then pins the new leader.
-            #expect(try await client.keys.get("/l").node?.value == "1")
+            // A follower may serve that non-quorum read before it has applied the write (seen
+            // in CI: key not found right after the leader died), so read until it has.
+            let readable = ContinuousClock.now + .seconds(10)
+            var value: String?
+            while value != "1", ContinuousClock.now < readable {
+                value = try? await client.keys.get("/l").node?.value
+                if value != "1" { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(value == "1")
             let newLeader = try await cluster.leader()
             let deadline = ContinuousClock.now + .seconds(15)
             while client.pinnedEndpoint != cluster.clientURL(newLeader), ContinuousClock.now < deadline {

@@ -2,9 +2,17 @@ import Logging
 import Synchronization
 
 /// Finds the leader's endpoint for ``EtcdClient/EndpointSelectionMode/prioritizeLeader`` and
-/// pins it. At most one lookup runs at a time; failures are logged and leave the pin alone.
+/// pins it. At most one lookup runs at a time.
+///
+/// A lookup that fails — typically because the member that failed was the leader and the
+/// election is still running (`503 During election`) — is retried after 250 ms, doubling up to
+/// 2 s, for about 15 s in all; meanwhile requests go on to whichever member answers. Without the
+/// retry, the client would stay on a follower after a leader change until something else fails.
 final class LeaderLocator: Sendable {
     private let running = Mutex<Task<Void, Never>?>(nil)
+
+    /// The pauses between attempts of one lookup (about 15 s in all).
+    static let retryPauses: [Duration] = [250, 500, 1_000, 2_000, 2_000, 2_000, 2_000, 2_000, 2_000].map { .milliseconds($0) }
 
     /// Starts a lookup unless one is running.
     func refresh(using requester: ClusterRequester) {
@@ -12,10 +20,31 @@ final class LeaderLocator: Sendable {
             guard task == nil else { return }
             task = Task { [weak self] in
                 defer { self?.running.withLock { $0 = nil } }
-                do {
-                    try await Self.pinLeader(using: requester)
-                } catch {
+                await Self.lookUp(using: requester)
+            }
+        }
+    }
+
+    /// Pins the leader, retrying after failures; gives up (logged) after the last pause.
+    private static func lookUp(using requester: ClusterRequester) async {
+        var pauses = retryPauses[...]
+        while !Task.isCancelled {
+            do {
+                try await pinLeader(using: requester)
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                guard let pause = pauses.popFirst() else {
                     requester.configuration.logger.info("leader lookup failed", metadata: ["error": "\(error)"])
+                    return
+                }
+                requester.configuration.logger.debug(
+                    "leader lookup failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(pause)"])
+                do {
+                    try await Task.sleep(for: pause)
+                } catch {
+                    return
                 }
             }
         }
