@@ -43,8 +43,22 @@ package final class CurlTransport: Sendable {
     /// - Throws: `CancellationError` if the calling task is cancelled (before or during the
     ///   transfer); ``TransportError`` for everything that prevented a complete response.
     package func execute(_ request: TransportRequest) async throws -> TransportResponse {
+        try await execute(request) { _ in }
+    }
+
+    /// Sends `request` as ``execute(_:)`` does, and first hands `register` a closure that
+    /// abandons the transfer from outside the calling task: the transfer is removed at once and
+    /// this call throws `CancellationError`, as if the task had been cancelled. The closure may
+    /// be called any number of times, also after the call returned (it then does nothing).
+    ///
+    /// A watch uses it so that a health probe can move its long poll off an endpoint without a
+    /// task of its own per long poll.
+    package func execute(
+        _ request: TransportRequest, abandonable register: (_ abandon: @escaping @Sendable () -> Void) -> Void
+    ) async throws -> TransportResponse {
         let transfer = Transfer(request: request, startNanos: DispatchTime.now().uptimeNanoseconds)
         let driver = self.driver
+        register { driver.queue.async { driver.cancel(transfer) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 driver.queue.async { driver.start(transfer, continuation: continuation) }

@@ -58,7 +58,9 @@ struct IsolationEtcdTests {
             defer { Task { await client.shutdown(); await writer.shutdown() } }
             _ = try await writer.keys.set("/stale", value: "old")
             // Served by the pinned follower once it has the write.
-            while try await client.keys.get("/stale").node?.value != "old" {
+            let applied = ContinuousClock.now + .seconds(10)
+            while (try? await client.keys.get("/stale"))?.node?.value != "old" {  // not applied yet: 100
+                try #require(ContinuousClock.now < applied, "the follower never served the write")
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(client.pinnedEndpoint == cluster.clientURL(follower))
@@ -70,7 +72,7 @@ struct IsolationEtcdTests {
             var reads = 0
             while ContinuousClock.now - isolated < .seconds(20) {
                 reads += 1
-                if try await client.keys.get("/stale").node?.value == "new" { break }
+                if (try? await client.keys.get("/stale"))?.node?.value == "new" { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             let moved = ContinuousClock.now - isolated

@@ -158,15 +158,11 @@ final class ClusterRequester: Sendable {
     /// A long poll, registered with ``ClusterState`` so that a health probe that finds the
     /// endpoint unhealthy can move it: the poll is cancelled and the request goes on elsewhere.
     private func executeLongPoll(_ request: TransportRequest, on endpoint: String) async throws -> TransportResponse {
-        let transport = self.transport
-        let poll = Task { try await transport.execute(request) }
-        let token = state.registerLongPoll(on: endpoint) { poll.cancel() }
-        defer { state.unregisterLongPoll(on: endpoint, token: token) }
+        var token: UInt64?
+        defer { if let token { state.unregisterLongPoll(on: endpoint, token: token) } }
         do {
-            return try await withTaskCancellationHandler {
-                try await poll.value
-            } onCancel: {
-                poll.cancel()
+            return try await transport.execute(request) { abandon in
+                token = state.registerLongPoll(on: endpoint, cancel: abandon)
             }
         } catch is CancellationError where !Task.isCancelled {
             throw LongPollMoved(reason: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: nil))
