@@ -92,6 +92,15 @@ extension EtcdClient {
         ///   - endpoints: Client URLs of the members.
         ///   - headerTimeoutPerRequest: Header timeout per endpoint tried; default 5 seconds.
         ///   - connectTimeout: Connect timeout per new connection; default 2 seconds.
+        ///   - credentials: Basic-auth credentials for every request; default none.
+        ///   - tls: TLS material for `https://` endpoints; default: the system's CAs.
+        ///   - maxResponseBodyBytes: The largest response body accepted; default 64 MiB.
+        ///   - logger: Where requests are logged at `debug`; default label `swift-etcd-v2`.
+        ///   - selectionMode: Which endpoint requests go to first; default random.
+        ///   - shuffleEndpoints: Whether the endpoints are shuffled; default `true`.
+        ///   - healthCheck: Cooldown and probing of failed endpoints; default a probe every 2 s.
+        ///   - redirectPolicy: Which redirects are followed; default at most 10.
+        ///   - expectedClusterID: The cluster every endpoint must belong to; default: learnt.
         public init(
             endpoints: [String],
             headerTimeoutPerRequest: Duration? = .seconds(5),
