@@ -78,6 +78,35 @@ struct FailoverEtcdTests {
         }
     }
 
+    @Test func fiveHundredsKeepWhatTheServerSaid() async throws {
+        // The bodies etcd 3.4 sends without a leader (reference §3.9): a commit timeout and an
+        // election must stay distinguishable in the cluster error, not read "has no leader".
+        let timedOut = try LoopbackServer(.respond(
+            status: 500, headers: ["Content-Type": "application/json"],
+            body: #"{"errorCode":300,"message":"Raft Internal Error","cause":"etcdserver: request timed out","index":0}"#))
+        defer { timedOut.shutdown() }
+        let election = try LoopbackServer(.respond(status: 503, headers: [:], body: #"{"message":"During election"}"#))
+        defer { election.shutdown() }
+        let client = try EtcdClient(configuration: .init(endpoints: [timedOut.url, election.url], shuffleEndpoints: false))
+        defer { Task { await client.shutdown() } }
+        do {
+            _ = try await client.keys.get("/x", options: .init(quorum: true))
+            Issue.record("expected a cluster error")
+        } catch let error as EtcdClusterError {
+            #expect(error.failures.map(\.endpoint) == [timedOut.url, election.url])
+            let etcd = try #require(error.failures.first?.error as? EtcdError)
+            #expect(etcd.code == .raftInternal)
+            #expect(etcd.cause == "etcdserver: request timed out")
+            let other = try #require(error.failures.last?.error as? EtcdResponseError)
+            #expect(other.status == 503)
+            #expect(other.bodyPrefix.contains("During election"))
+        }
+        // A write's 5xx is etcd's verdict, returned as it is: never sent to the next member.
+        let write = await etcdError { try await client.keys.set("/x", value: "1") }
+        #expect(write?.code == .raftInternal)
+        #expect(election.requestsReceived == 1)
+    }
+
     @Test func anAllDownClusterFailsFastOnceCooled() async throws {
         let servers = try (0..<3).map { _ in try LoopbackServer(.blackHole) }
         defer { servers.forEach { $0.shutdown() } }
