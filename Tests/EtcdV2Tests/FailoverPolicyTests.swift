@@ -47,9 +47,11 @@ struct FailoverPolicyTests {
     @Test(arguments: [
         // all available: round robin from the pin
         (1, [nil, nil, nil] as [Duration?], [1, 2, 0], [] as [Int]),
-        // the pinned endpoint cools down: skipped, the others in turn
-        (0, [ms(300), nil, nil], [1, 2], [0]),
-        (1, [nil, ms(100), ms(50)], [0], [1, 2]),
+        // the pinned endpoint cools down: the others in turn, then it as a last resort
+        (0, [ms(300), nil, nil], [1, 2, 0], []),
+        // two cooling: the one whose cooldown ends first is the last resort, the other skipped
+        (1, [nil, ms(100), ms(50)], [0, 2], [1]),
+        (0, [nil, ms(100), ms(500), nil], [0, 3, 1], [2]),
         // all cooling: only the one whose cooldown ends first
         (0, [ms(300), ms(100), ms(200)], [1], [0, 2]),
         (2, [ms(300), ms(300), ms(300)], [2], [0, 1]),

@@ -2,7 +2,7 @@ extension EtcdClient {
     /// How the client watches its endpoints' health.
     ///
     /// An endpoint that fails (a transport error, a header timeout, a 5xx answer, another
-    /// cluster's ID) is cooled down: requests skip it while another endpoint is available, and a
+    /// cluster's ID) is cooled down: requests try it only after the available endpoints, and a
     /// background probe (`GET /health`) brings it back as soon as it answers healthy. Endpoints in
     /// use (the pinned one, and any that serve a watch) are probed every ``interval`` too, so
     /// that a member cut off from its peers — which still answers non-quorum reads and holds

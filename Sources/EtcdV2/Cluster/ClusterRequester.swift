@@ -2,7 +2,7 @@ import CurlTransport
 import Logging
 
 /// Sends one request to the cluster: to the pinned endpoint, then to the other available
-/// endpoints in turn, skipping those cooling down (``ClusterState``).
+/// endpoints in turn, then to the cooling endpoint that comes back first (``FailoverPolicy/plan(pinned:cooldownLeft:)``).
 ///
 /// What happens after each attempt is ``FailoverPolicy``'s decision; this type does the I/O:
 /// redirects (``RedirectResolver``), the cluster-ID check, the caller's deadline, moving long
@@ -56,7 +56,7 @@ final class ClusterRequester: Sendable {
                         if response.status >= 500 {
                             state.recordFailure(endpoint, Self.serverError(response, endpoint: answeredBy), at: .now)
                         } else {
-                            state.recordSuccess(endpoint)
+                            state.recordSuccess(endpoint, plannedAt: attempts.pinGeneration)
                         }
                         return (response, answeredBy)
                     case .tryNext, .stop:

@@ -11,6 +11,9 @@ final class ClusterState: Sendable {
     private struct Inner {
         var endpoints: [String]
         var pinned = 0
+        /// Counts changes of the pin, so that a success moves it only if nobody else did
+        /// while that request was in flight (``recordSuccess(_:plannedAt:)``).
+        var pinGeneration: UInt64 = 0
         var health: [String: EndpointHealth] = [:]
         var clusterID: String?
         var longPolls: [String: [UInt64: @Sendable () -> Void]] = [:]
@@ -41,6 +44,8 @@ final class ClusterState: Sendable {
         var endpoints: [String]
         var plan: FailoverPolicy.Plan
         var skippedFailures: [EtcdClusterError.Failure]
+        /// The pin's generation when the request was planned.
+        var pinGeneration: UInt64
     }
 
     /// Plans a request at `now` and marks its first endpoint as in use.
@@ -60,15 +65,22 @@ final class ClusterState: Sendable {
                     endpoint: endpoint,
                     error: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: state.health[endpoint]?.lastFailure))
             }
-            return Attempts(endpoints: state.endpoints, plan: plan, skippedFailures: skipped)
+            return Attempts(
+                endpoints: state.endpoints, plan: plan, skippedFailures: skipped, pinGeneration: state.pinGeneration)
         }
     }
 
-    /// Records an answer from `endpoint` and pins it (if it is still one of the endpoints).
-    func recordSuccess(_ endpoint: String) {
+    /// Records an answer from `endpoint` and pins it (if it is still one of the endpoints),
+    /// unless the pin was moved since the request was planned: a leader lookup, a sync or
+    /// another request's success that happened meanwhile knows better than this older request.
+    func recordSuccess(_ endpoint: String, plannedAt generation: UInt64) {
         inner.withLock { state in
             state.health[endpoint, default: EndpointHealth()].recordSuccess()
-            if let index = state.endpoints.firstIndex(of: endpoint) { state.pinned = index }
+            guard state.pinGeneration == generation, let index = state.endpoints.firstIndex(of: endpoint),
+                index != state.pinned
+            else { return }
+            state.pinned = index
+            state.pinGeneration &+= 1
         }
     }
 
@@ -97,6 +109,7 @@ final class ClusterState: Sendable {
         inner.withLock { state in
             guard let index = state.endpoints.firstIndex(of: endpoint) else { return false }
             state.pinned = index
+            state.pinGeneration &+= 1
             return true
         }
     }
@@ -108,6 +121,7 @@ final class ClusterState: Sendable {
             let pinnedEndpoint = state.endpoints.isEmpty ? nil : state.endpoints[state.pinned % state.endpoints.count]
             state.endpoints = endpoints
             state.pinned = pinnedEndpoint.flatMap { endpoints.firstIndex(of: $0) } ?? 0
+            state.pinGeneration &+= 1
             state.health = state.health.filter { endpoints.contains($0.key) }
         }
     }

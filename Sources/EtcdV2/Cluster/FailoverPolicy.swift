@@ -63,21 +63,20 @@ enum FailoverPolicy {
         var skipped: [Int]
     }
 
-    /// Plans one request: the available endpoints in round-robin order from the pinned one;
-    /// when every endpoint is cooling down, only the one whose cooldown ends first (so that an
-    /// all-down cluster fails fast, after one attempt, and a recovered one is found).
+    /// Plans one request: the available endpoints in round-robin order from the pinned one,
+    /// then, as a last resort, the cooling endpoint whose cooldown ends first; the other cooling
+    /// endpoints are skipped. So an all-down cluster fails fast (one attempt when every endpoint
+    /// is cooling), and a member cooled for a passing reason — a probe that caught it without a
+    /// leader during an election — is still asked when every available one has failed.
     ///
     /// - Parameter cooldownLeft: For each endpoint, the cooldown left, or `nil` when available.
     static func plan(pinned: Int, cooldownLeft: [Duration?]) -> Plan {
         let order = attemptOrder(count: cooldownLeft.count, pinned: pinned)
         let available = order.filter { cooldownLeft[$0] == nil }
         let cooling = order.filter { cooldownLeft[$0] != nil }
-        if !available.isEmpty {
-            return Plan(order: available, skipped: cooling)
-        }
         guard let soonest = cooling.min(by: { (cooldownLeft[$0] ?? .zero) < (cooldownLeft[$1] ?? .zero) }) else {
-            return Plan(order: [], skipped: [])
+            return Plan(order: available, skipped: [])
         }
-        return Plan(order: [soonest], skipped: cooling.filter { $0 != soonest })
+        return Plan(order: available + [soonest], skipped: cooling.filter { $0 != soonest })
     }
 }
