@@ -13,7 +13,7 @@ etcd --name demo --data-dir "$data/etcd" --enable-v2=true \
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "demo=http://127.0.0.1:$peer" >"$data/etcd.log" 2>&1 &
 etcd_pid=$!
-trap 'kill -9 $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill -9 $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
 for _ in $(seq 200); do
     curl -fsS "http://127.0.0.1:$client/health" 2>/dev/null | grep -q true && break
