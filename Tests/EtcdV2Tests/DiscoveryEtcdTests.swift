@@ -203,13 +203,5 @@ struct DiscoveryEtcdTests {
 func discoveryError<T>(
     sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
 ) async -> EtcdDiscoveryError? {
-    do {
-        _ = try await body()
-        Issue.record("expected an EtcdDiscoveryError", sourceLocation: sourceLocation)
-    } catch let error as EtcdDiscoveryError {
-        return error
-    } catch {
-        Issue.record("expected an EtcdDiscoveryError, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
+    await typedError(EtcdDiscoveryError.self, sourceLocation: sourceLocation, body)
 }

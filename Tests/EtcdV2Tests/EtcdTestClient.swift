@@ -26,13 +26,20 @@ func withClient<T: Sendable>(
 func etcdError<T>(
     sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
 ) async -> EtcdError? {
+    await typedError(EtcdError.self, sourceLocation: sourceLocation, body)
+}
+
+/// The error of type `type` that `body` throws, or an issue if it throws something else or nothing.
+func typedError<E: Error, T>(
+    _ expected: E.Type, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
+) async -> E? {
     do {
-        _ = try await body()
-        Issue.record("expected an EtcdError", sourceLocation: sourceLocation)
-    } catch let error as EtcdError {
+        let value = try await body()
+        Issue.record("expected \(E.self), got \(value)", sourceLocation: sourceLocation)
+    } catch let error as E {
         return error
     } catch {
-        Issue.record("expected an EtcdError, got \(error)", sourceLocation: sourceLocation)
+        Issue.record("expected \(E.self), got \(Swift.type(of: error)): \(error)", sourceLocation: sourceLocation)
     }
     return nil
 }

@@ -15,21 +15,6 @@ func authError<T>(
     await typedError(EtcdAuthError.self, sourceLocation: sourceLocation, body)
 }
 
-/// The error of type `type` that `body` throws, or an issue if it throws something else or nothing.
-func typedError<E: Error, T>(
-    _ expected: E.Type, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
-) async -> E? {
-    do {
-        let value = try await body()
-        Issue.record("expected \(E.self), got \(value)", sourceLocation: sourceLocation)
-    } catch let error as E {
-        return error
-    } catch {
-        Issue.record("expected \(E.self), got \(Swift.type(of: error)): \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
-
 /// Calls `body` every 50 ms until it returns a value, for up to `timeout`; errors count as
 /// "not yet" and the last one is reported on timeout.
 func eventually<T>(
