@@ -5,7 +5,9 @@ import Testing
 /// The members API against real 3-member etcd clusters.
 @Suite struct MembersEtcdTests {
     @Test func listAddJoinUpdateAndRemoveAMember() async throws {
-        try await withClient(members: 3) { client, cluster in
+        // Membership changes commit through raft and fsync: a generous header timeout, so a
+        // loaded disk cannot turn a slow commit into an unknown outcome.
+        try await withClient(members: 3, headerTimeout: .seconds(20)) { client, cluster in
             let before = try await client.members.list()
             #expect(before.count == 3)
             #expect(Set(before.map(\.name)) == ["m1", "m2", "m3"])
