@@ -35,12 +35,18 @@ let package = Package(
             path: "Modules/CResolv",
             providers: [.apt(["libc6-dev"])]
         ),
-        // Layer 2: the libcurl-multi transport, driven on one serial DispatchQueue, and the
-        // SRV lookup through libresolv.
+        // Layer 1: Linux's epoll, eventfd and timerfd, for the transport's event loop.
+        .systemLibrary(
+            name: "CEpoll",
+            path: "Modules/CEpoll"
+        ),
+        // Layer 2: the libcurl-multi transport, driven on one event-loop thread (epoll), and
+        // the SRV lookup through libresolv.
         .target(
             name: "CurlTransport",
             dependencies: [
                 "CCurl",
+                "CEpoll",
                 "CResolv",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,11 +1,13 @@
-import Dispatch
+internal import CEpoll
 package import Logging
 
 /// An HTTP/1.1 client on libcurl's multi interface, with precise timeouts and typed errors.
 ///
-/// One transport owns one libcurl multi handle, driven from one serial `DispatchQueue`
-/// (``MultiDriver``). Any number of requests may be in flight at once; they share libcurl's
-/// connection cache, so connections to an endpoint are kept alive and reused.
+/// One transport owns one libcurl multi handle, driven from one event-loop thread
+/// (``MultiDriver`` on an ``EventLoop``). Any number of requests may be in flight at once; they
+/// share libcurl's connection cache, so connections to an endpoint are kept alive and reused.
+/// A task that prefers the transport's ``executor`` runs on that thread, and its requests then
+/// cross no thread at all.
 ///
 /// ```swift
 /// let transport = try CurlTransport()
@@ -32,8 +34,14 @@ package final class CurlTransport: Sendable {
 
     deinit {
         let driver = self.driver
-        driver.queue.async { driver.shutdown(nil) }
+        driver.loop.execute { driver.shutdown(nil) }
     }
+
+    /// The transport's event-loop thread as a `TaskExecutor`. Code run under
+    /// `withTaskExecutorPreference(transport.executor)` shares the thread with the transfers,
+    /// so a request's start and its continuation's resumption cost no thread hand-off. Such
+    /// code must not block: it would stall every transfer of the transport.
+    package var executor: any TaskExecutor { driver.loop }
 
     /// The libcurl in use, e.g. `libcurl/7.88.1 OpenSSL/3.0.19 …`.
     package static var libcurlVersion: String { CurlGlobal.version }
@@ -56,17 +64,25 @@ package final class CurlTransport: Sendable {
     package func execute(
         _ request: TransportRequest, abandonable register: (_ abandon: @escaping @Sendable () -> Void) -> Void
     ) async throws -> TransportResponse {
-        let transfer = Transfer(request: request, startNanos: DispatchTime.now().uptimeNanoseconds)
+        let transfer = Transfer(request: request, startNanos: ccepoll_monotonic_ns())
         let driver = self.driver
-        register { driver.queue.async { driver.cancel(transfer) } }
+        let loop = driver.loop
+        register { loop.execute { driver.cancel(transfer) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                driver.queue.async { driver.start(transfer, continuation: continuation) }
+                if loop.inLoop, !Task.isCancelled {
+                    // A task on the loop's executor: start now, on this thread. (A cancelled
+                    // one posts, so that the cancel posted before runs first.)
+                    driver.start(transfer, continuation: continuation)
+                } else {
+                    loop.execute { driver.start(transfer, continuation: continuation) }
+                }
             }
         } onCancel: {
-            // Runs before the operation when the task is already cancelled: the serial queue
-            // then sees the cancel first, and `start` finishes the transfer without sending it.
-            driver.queue.async { driver.cancel(transfer) }
+            // Runs before the operation when the task is already cancelled: the loop then sees
+            // the cancel first, and `start` finishes the transfer without sending it. (On the
+            // loop's own thread it is posted too, so it never runs inside a libcurl call.)
+            loop.execute { driver.cancel(transfer) }
         }
     }
 
@@ -75,7 +91,7 @@ package final class CurlTransport: Sendable {
     package func shutdown() async {
         let driver = self.driver
         await withCheckedContinuation { continuation in
-            driver.queue.async { driver.shutdown(continuation) }
+            driver.loop.execute { driver.shutdown(continuation) }
         }
     }
 
@@ -83,7 +99,7 @@ package final class CurlTransport: Sendable {
     package func statistics() async -> TransportStatistics {
         let driver = self.driver
         return await withCheckedContinuation { continuation in
-            driver.queue.async {
+            driver.loop.execute {
                 var statistics = driver.statistics
                 statistics.runningTransfers = driver.runningCount
                 statistics.trackedSockets = driver.sockets.count

@@ -1,150 +1,82 @@
 internal import CCurl
-import Dispatch
-
-#if canImport(Glibc)
+internal import CEpoll
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Logging
 
-/// The dispatch sources watching one socket for libcurl.
+/// What the driver knows of one socket libcurl uses: what libcurl wants watched, and what the
+/// epoll set holds for it.
 ///
-/// Two rules of libdispatch shape this type:
-/// - A file descriptor must stay open until every source on it has run its cancel handler,
-///   while libcurl closes a socket right after `CURL_POLL_REMOVE`. So sockets are closed through
-///   `CURLOPT_CLOSESOCKETFUNCTION`, and a close that arrives while sources are live is deferred
-///   to the last cancel handler. Until then the descriptor cannot be reused by a new connection.
-/// - A new source must not be registered for a descriptor and direction while the previous
-///   source for them is still being cancelled: the epoll registration of the new one can be
-///   lost, and the transfer then waits forever. libcurl does unregister and re-register a socket
-///   back to back, so the wanted state is recorded and applied once the old source is gone
-///   (swift-corelibs-foundation's `_SocketReference` solves the same problem).
-///
-/// Confined to the driver's queue.
-final class SocketWatch {
-    private enum Direction: Int {
-        case read = 0
-        case write = 1
-    }
-
-    let fd: curl_socket_t
-    private var sources: [(any DispatchSourceProtocol)?] = [nil, nil]
-    private var wanted = [false, false]
-    /// Sources cancelled whose cancel handler has not run yet, per direction.
-    private var cancelling = [0, 0]
-    private(set) var closeRequested = false
-
-    init(fd: curl_socket_t) {
-        self.fd = fd
-    }
-
-    /// Sources created and not yet through their cancel handler.
-    var liveSources: Int {
-        sources.count { $0 != nil } + cancelling[0] + cancelling[1]
-    }
-
-    /// Records what libcurl wants watched and makes the sources match as far as allowed now.
-    func watch(read: Bool, write: Bool, driver: MultiDriver) {
-        wanted = [read, write]
-        reconcile(driver)
-    }
-
-    private func reconcile(_ driver: MultiDriver) {
-        for direction in [Direction.read, .write] {
-            let i = direction.rawValue
-            if wanted[i], sources[i] == nil, cancelling[i] == 0, !closeRequested {
-                sources[i] = makeSource(direction, driver: driver)
-            } else if !wanted[i], let source = sources[i] {
-                sources[i] = nil
-                cancelling[i] += 1
-                source.cancel()
-            }
-        }
-    }
-
-    private func makeSource(_ direction: Direction, driver: MultiDriver) -> any DispatchSourceProtocol {
-        let fd = self.fd
-        let source: any DispatchSourceProtocol
-        switch direction {
-        case .read:
-            source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: driver.queue)
-            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_IN) }
-        case .write:
-            source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: driver.queue)
-            source.setEventHandler { [weak driver] in driver?.socketAction(fd, CURL_CSELECT_OUT) }
-        }
-        source.setCancelHandler { [weak driver] in self.sourceCancelled(direction, driver) }
-        source.activate()
-        return source
-    }
-
-    /// libcurl wants the socket closed: now if no source is live, else after the last one.
-    /// Returns whether it may be closed now.
-    func requestClose(driver: MultiDriver) -> Bool {
-        watch(read: false, write: false, driver: driver)
-        guard liveSources > 0 else { return true }
-        closeRequested = true
-        return false
-    }
-
-    private func sourceCancelled(_ direction: Direction, _ driver: MultiDriver?) {
-        cancelling[direction.rawValue] -= 1
-        if closeRequested {
-            guard liveSources == 0 else { return }
-            closeRequested = false
-            _ = close(fd)
-            driver?.socketClosed(self)
-        } else if let driver {
-            reconcile(driver)
-            driver.socketWatchSettled(self)
-        }
-    }
+/// The epoll registration is kept, lazily, when libcurl stops watching a socket: libcurl
+/// unregisters a connection's socket whenever a transfer on it ends and registers it again for
+/// the next request on the same connection, and skipping that pair of `epoll_ctl` calls per
+/// request is the point. An event on a socket nobody wants (a server closing an idle kept-alive
+/// connection) then removes the registration.
+struct SocketInterest {
+    /// The epoll events libcurl wants; 0 when it watches nothing.
+    var wanted: UInt32 = 0
+    /// The epoll events registered for the socket; `nil` when it is not in the epoll set.
+    var registered: UInt32?
 }
 
 extension MultiDriver {
     /// `CURLMOPT_SOCKETFUNCTION`: start, change or stop watching `fd`.
     /// - SeeAlso: <https://curl.se/libcurl/c/CURLMOPT_SOCKETFUNCTION.html>
     func socketInterestChanged(_ fd: curl_socket_t, _ what: Int32) {
-        let watch: SocketWatch
-        if let existing = sockets[fd] {
-            watch = existing
-        } else {
-            guard what != CURL_POLL_REMOVE else { return }
-            watch = SocketWatch(fd: fd)
-            sockets[fd] = watch
-        }
+        var interest = sockets[fd] ?? SocketInterest()
         switch what {
-        case CURL_POLL_IN: watch.watch(read: true, write: false, driver: self)
-        case CURL_POLL_OUT: watch.watch(read: false, write: true, driver: self)
-        case CURL_POLL_INOUT: watch.watch(read: true, write: true, driver: self)
-        default: watch.watch(read: false, write: false, driver: self)
+        case CURL_POLL_IN: interest.wanted = ccepoll_in
+        case CURL_POLL_OUT: interest.wanted = ccepoll_out
+        case CURL_POLL_INOUT: interest.wanted = ccepoll_in | ccepoll_out
+        default: interest.wanted = 0
+        }
+        if interest.wanted != 0, interest.wanted != interest.registered {
+            register(fd, &interest)
+        }
+        sockets[fd] = interest
+    }
+
+    /// Makes the epoll set hold what `interest` wants for `fd`. A descriptor number can come
+    /// back for a new socket after libcurl closed the old one without telling us (it does so
+    /// for a connection still in its handshake), so "already there" and "not there" answers
+    /// from the kernel are taken as facts about the new socket.
+    private func register(_ fd: curl_socket_t, _ interest: inout SocketInterest) {
+        var operation = interest.registered == nil ? ccepoll_add : ccepoll_mod
+        var result = loop.control(operation, fd, events: interest.wanted)
+        if result == EEXIST || result == ENOENT {
+            operation = result == EEXIST ? ccepoll_mod : ccepoll_add
+            result = loop.control(operation, fd, events: interest.wanted)
+        }
+        if result == 0 {
+            interest.registered = interest.wanted
+            statistics.epollChanges += 1
+        } else {
+            interest.registered = nil
+            logger.error("epoll_ctl failed for a libcurl socket", metadata: ["fd": "\(fd)", "errno": "\(result)"])
         }
     }
 
-    /// `CURLOPT_CLOSESOCKETFUNCTION`: close `fd` once no dispatch source uses it.
+    /// A socket in the epoll set is ready.
+    func descriptorReady(_ fd: Int32, events: UInt32) {
+        guard let interest = sockets[fd], interest.wanted != 0 else {
+            // Registered for a finished transfer and not wanted since: stop watching it.
+            _ = loop.control(ccepoll_del, fd, events: 0)
+            sockets[fd]?.registered = nil
+            statistics.epollChanges += 1
+            return
+        }
+        var action: Int32 = 0
+        if events & (ccepoll_in | ccepoll_hup | ccepoll_err) != 0 { action |= CURL_CSELECT_IN }
+        if events & ccepoll_out != 0 { action |= CURL_CSELECT_OUT }
+        if events & ccepoll_err != 0 { action |= CURL_CSELECT_ERR }
+        socketAction(fd, action)
+    }
+
+    /// `CURLOPT_CLOSESOCKETFUNCTION`: closing a descriptor also takes it out of the epoll set.
     /// - SeeAlso: <https://curl.se/libcurl/c/CURLOPT_CLOSESOCKETFUNCTION.html>
     func closeSocket(_ fd: curl_socket_t) -> Int32 {
         statistics.socketsClosed += 1
-        guard let watch = sockets[fd] else { return close(fd) }
-        guard watch.requestClose(driver: self) else { return 0 }
         sockets[fd] = nil
-        let result = close(fd)
-        resumeShutdownWaitersIfIdle()
-        return result
-    }
-
-    /// A source of `watch` finished cancelling. After shutdown, a socket libcurl closed itself
-    /// (it does so for a connection still in its handshake) is forgotten once its sources are gone.
-    func socketWatchSettled(_ watch: SocketWatch) {
-        guard isShutDown, watch.liveSources == 0, sockets[watch.fd] === watch else { return }
-        sockets[watch.fd] = nil
-        resumeShutdownWaitersIfIdle()
-    }
-
-    /// A deferred close has happened.
-    func socketClosed(_ watch: SocketWatch) {
-        if sockets[watch.fd] === watch { sockets[watch.fd] = nil }
-        resumeShutdownWaitersIfIdle()
+        return close(fd)
     }
 
     /// `CURLOPT_SOCKOPTFUNCTION`: a new connection's socket; sets `TCP_KEEPCNT`, which libcurl

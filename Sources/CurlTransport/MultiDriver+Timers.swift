@@ -1,16 +1,16 @@
 internal import CCurl
-import Dispatch
+internal import CEpoll
 
-// The driver's two timers: libcurl's own (`CURLMOPT_TIMERFUNCTION`) and the one deadline timer
-// that serves every transfer's header timeout and deadline. Both run on the driver's queue.
+// The driver's two kinds of timeout: libcurl's own (`CURLMOPT_TIMERFUNCTION`) and every
+// transfer's header timeout and deadline. Both share the event loop's one `timerfd`
+// (``EventLoop/wakeUp(at:)``), which fires at the earliest time either asked for.
 extension MultiDriver {
     /// `CURLMOPT_TIMERFUNCTION`. Called from inside libcurl, so it never calls libcurl itself.
     ///
-    /// Re-arming a dispatch timer wakes libdispatch's manager thread, and libcurl asks for a new
-    /// timeout several times per request, so the timer is re-armed only when it must fire
-    /// earlier than it is set to; firing early is harmless (it re-arms for what libcurl wants).
-    /// A zero timeout ("call me back at once") is served right after the current libcurl call
-    /// returns (``flushPendingKick()``), without a timer.
+    /// libcurl asks for a new timeout several times per request; the loop's timer is re-armed
+    /// only when it must fire earlier than it is set to (firing early is harmless: the handler
+    /// finds nothing due and asks again). A zero timeout ("call me back at once") is served
+    /// right after the current libcurl call returns (``flushPendingKick()``), without a timer.
     /// - SeeAlso: <https://curl.se/libcurl/c/CURLMOPT_TIMERFUNCTION.html>
     func curlTimerRequested(milliseconds: Int) {
         if milliseconds < 0 {
@@ -19,31 +19,28 @@ extension MultiDriver {
             curlWanted = nil
             curlKickPending = true
         } else {
-            let wanted = DispatchTime.now().uptimeNanoseconds &+ UInt64(milliseconds) * 1_000_000
+            let wanted = ccepoll_monotonic_ns() &+ UInt64(milliseconds) * 1_000_000
             curlWanted = wanted
-            armCurlTimer(at: wanted)
+            loop.wakeUp(at: wanted)
         }
     }
 
-    func armCurlTimer(at deadline: UInt64) {
-        if let scheduled = curlScheduled, scheduled <= deadline { return }
-        curlScheduled = deadline
-        curlTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: deadline), leeway: .nanoseconds(0))
-    }
-
-    func curlTimerFired() {
-        curlScheduled = nil
-        guard let wanted = curlWanted else { return }
-        if DispatchTime.now().uptimeNanoseconds < wanted {
-            armCurlTimer(at: wanted)
-            return
+    /// The loop's timer fired: serve libcurl's timeout and the transfers' deadlines that are due.
+    func timerFired() {
+        if let wanted = curlWanted {
+            if ccepoll_monotonic_ns() < wanted {
+                loop.wakeUp(at: wanted)
+            } else {
+                curlWanted = nil
+                performSocketAction(ccurl_socket_timeout, 0)
+            }
         }
-        curlWanted = nil
-        socketAction(ccurl_socket_timeout, 0)
+        expireDeadlines()
+        flushPendingKick()
     }
 
     /// Serves libcurl's zero timeouts: `socket_action(CURL_SOCKET_TIMEOUT)` until libcurl stops
-    /// asking (bounded; past the bound, from the queue via the timer). Called at the end of every
+    /// asking (bounded; past the bound, from the loop's timer). Called at the end of every
     /// entry point that called into libcurl, never from inside a libcurl callback.
     func flushPendingKick() {
         guard !flushingKicks else { return }
@@ -54,9 +51,9 @@ extension MultiDriver {
             curlKickPending = false
             rounds += 1
             if rounds > 16 {
-                let now = DispatchTime.now().uptimeNanoseconds
+                let now = ccepoll_monotonic_ns()
                 curlWanted = now
-                armCurlTimer(at: now)
+                loop.wakeUp(at: now)
                 return
             }
             performSocketAction(ccurl_socket_timeout, 0)
@@ -87,20 +84,16 @@ extension MultiDriver {
         rescheduleDeadlineTimer()
     }
 
-    /// Arms the deadline timer for the earliest deadline, unless it already fires no later.
-    /// Deadlines that go away (headers arrived, transfer done) leave the timer as it is: it then
-    /// fires once early, finds nothing expired and re-arms. Re-arming per request would wake
-    /// libdispatch's manager thread every time.
+    /// Makes the loop's timer fire by the earliest deadline. Deadlines that go away (headers
+    /// arrived, transfer done) leave the timer as it is: it then fires once early, finds nothing
+    /// expired and re-arms. Re-arming per request would cost a `timerfd_settime` every time.
     func rescheduleDeadlineTimer() {
         guard let earliest = deadlines.earliest else { return }
-        if let scheduled = scheduledDeadline, scheduled <= earliest { return }
-        scheduledDeadline = earliest
-        deadlineTimer?.schedule(deadline: DispatchTime(uptimeNanoseconds: earliest), leeway: .nanoseconds(0))
+        loop.wakeUp(at: earliest)
     }
 
-    func deadlineTimerFired() {
-        scheduledDeadline = nil
-        let now = DispatchTime.now().uptimeNanoseconds
+    private func expireDeadlines() {
+        let now = ccepoll_monotonic_ns()
         for entry in deadlines.popExpired(now: now) {
             guard let transfer = running[entry.id] else { continue }
             transfer.armedDeadline = nil
@@ -115,6 +108,5 @@ extension MultiDriver {
             }
         }
         rescheduleDeadlineTimer()
-        flushPendingKick()
     }
 }

@@ -1,34 +1,30 @@
 internal import CCurl
-import Dispatch
+internal import CEpoll
 import Logging
 
-/// Drives one libcurl multi handle from one serial `DispatchQueue`, in the shape of curl's own
+/// Drives one libcurl multi handle from one ``EventLoop`` thread, in the shape of curl's own
 /// `docs/examples/multi-uv.c`: libcurl tells us which sockets to watch
-/// (`CURLMOPT_SOCKETFUNCTION` → a `DispatchSource` per socket and direction) and when to call it
-/// back (`CURLMOPT_TIMERFUNCTION` → one re-armed `DispatchSourceTimer`); every readiness event
-/// and timer expiry becomes a `curl_multi_socket_action`, after which finished transfers are
-/// drained. No thread per request, no polling loop.
+/// (`CURLMOPT_SOCKETFUNCTION` → the loop's epoll set) and when to call it back
+/// (`CURLMOPT_TIMERFUNCTION` → the loop's `timerfd`); every readiness event and timer expiry
+/// becomes a `curl_multi_socket_action`, after which finished transfers are drained. No thread
+/// per request, no polling loop.
 ///
-/// Threading contract: every method and every libcurl callback runs on ``queue``. The only
-/// entry points from elsewhere are `queue.async` blocks posted by ``CurlTransport``.
+/// Threading contract: every method and every libcurl callback runs on the loop's thread (or,
+/// once the loop has stopped after shutdown, on its serial fallback queue). The only entry
+/// points from elsewhere are blocks posted by ``CurlTransport`` with ``EventLoop/execute(_:)``.
 /// That confinement is the one unchecked `Sendable` claim.
-final class MultiDriver: @unchecked Sendable {
-    let queue: DispatchQueue
+final class MultiDriver: EventLoopHandler, @unchecked Sendable {
+    let loop: EventLoop
     let configuration: TransportConfiguration
     let logger: Logger
     /// The `CURLM *`; `nil` once shut down.
     private(set) var multi: UnsafeMutableRawPointer?
-    /// Sockets libcurl asked us to watch, or that wait for their sources to finish before closing.
-    var sockets: [curl_socket_t: SocketWatch] = [:]
+    /// Sockets libcurl uses, by descriptor.
+    var sockets: [curl_socket_t: SocketInterest] = [:]
     var statistics = TransportStatistics()
 
-    var curlTimer: (any DispatchSourceTimer)?
-    var deadlineTimer: (any DispatchSourceTimer)?
-    var scheduledDeadline: UInt64?
     /// The absolute time libcurl last asked to be called back at (`nil`: no request).
     var curlWanted: UInt64?
-    /// When the curl timer will fire; may be earlier than ``curlWanted`` (then it re-arms).
-    var curlScheduled: UInt64?
     /// libcurl asked for a zero timeout: call it back as soon as the current call returns.
     var curlKickPending = false
     var flushingKicks = false
@@ -37,7 +33,6 @@ final class MultiDriver: @unchecked Sendable {
     private var idleHandles: [EasyHandle] = []
     private let maxIdleHandles = 64
     private(set) var isShutDown = false
-    private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(configuration: TransportConfiguration, logger: Logger) throws(TransportError) {
         let globalInit = CurlGlobal.ensureInitialized()
@@ -47,7 +42,12 @@ final class MultiDriver: @unchecked Sendable {
                 message: "libcurl could not be initialised (curl_global_init: \(CurlCodes.description(of: globalInit)))"
             )
         }
-        self.queue = DispatchQueue(label: "swift-etcd-v2.curl-multi", qos: .userInitiated)
+        do {
+            self.loop = try EventLoop(label: "swift-etcd-v2.curl-multi")
+        } catch {
+            curl_multi_cleanup(multi)
+            throw error
+        }
         self.configuration = configuration
         self.logger = logger
         self.multi = multi
@@ -60,14 +60,8 @@ final class MultiDriver: @unchecked Sendable {
         // connections that the next requests would have reused.
         check(ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections), "CURLMOPT_MAXCONNECTS")
 
-        let curlTimer = DispatchSource.makeTimerSource(queue: queue)
-        curlTimer.setEventHandler { [weak self] in self?.curlTimerFired() }
-        curlTimer.activate()
-        self.curlTimer = curlTimer
-        let deadlineTimer = DispatchSource.makeTimerSource(queue: queue)
-        deadlineTimer.setEventHandler { [weak self] in self?.deadlineTimerFired() }
-        deadlineTimer.activate()
-        self.deadlineTimer = deadlineTimer
+        loop.handler = self
+        try loop.start(name: "etcd-curl-loop")
     }
 
     /// Transfers added to the multi handle and not yet completed.
@@ -190,7 +184,7 @@ final class MultiDriver: @unchecked Sendable {
                 headers: transfer.parser.headers,
                 body: transfer.body,
                 reusedConnection: newConnections == 0,
-                duration: .nanoseconds(DispatchTime.now().uptimeNanoseconds &- transfer.startNanos)
+                duration: .nanoseconds(ccepoll_monotonic_ns() &- transfer.startNanos)
             )
             complete(transfer, .success(response))
         } else if let failure = transfer.callbackFailure {
@@ -225,8 +219,8 @@ final class MultiDriver: @unchecked Sendable {
 
     // MARK: Shutdown
 
-    /// Fails every transfer in flight, releases every libcurl handle, and resumes `done` once
-    /// every socket is closed.
+    /// Fails every transfer in flight, releases every libcurl handle (which closes every
+    /// socket), lets the loop's thread end, and resumes `done`.
     func shutdown(_ done: CheckedContinuation<Void, Never>?) {
         if !isShutDown {
             for transfer in Array(running.values) {
@@ -236,23 +230,12 @@ final class MultiDriver: @unchecked Sendable {
             idleHandles.removeAll()
             if let multi { curl_multi_cleanup(multi) }
             multi = nil
-            curlTimer?.cancel()
-            deadlineTimer?.cancel()
-            curlTimer = nil
-            deadlineTimer = nil
             // libcurl closes a socket still in its TCP handshake without the close callback;
-            // such entries have nothing left to wait for.
-            sockets = sockets.filter { $0.value.liveSources > 0 || $0.value.closeRequested }
+            // closing removed it from the epoll set all the same.
+            sockets.removeAll()
+            loop.requestStop()
         }
-        if let done { shutdownWaiters.append(done) }
-        resumeShutdownWaitersIfIdle()
-    }
-
-    func resumeShutdownWaitersIfIdle() {
-        guard isShutDown, sockets.isEmpty else { return }
-        let waiters = shutdownWaiters
-        shutdownWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+        done?.resume()
     }
 
     // MARK: Helpers
@@ -266,7 +249,7 @@ final class MultiDriver: @unchecked Sendable {
     private func log(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
         guard logger.logLevel <= .debug else { return }
         let request = transfer.request
-        let elapsedMicroseconds = (DispatchTime.now().uptimeNanoseconds &- transfer.startNanos) / 1000
+        let elapsedMicroseconds = (ccepoll_monotonic_ns() &- transfer.startNanos) / 1000
         var metadata: Logger.Metadata = [
             "etcd.endpoint": "\(request.endpoint)",
             "etcd.method": "\(request.method.rawValue)",

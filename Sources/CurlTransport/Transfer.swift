@@ -1,13 +1,13 @@
 internal import CCurl
-import Dispatch
+internal import CEpoll
 
 /// One request from ``CurlTransport/execute(_:)`` to its single completion.
 ///
 /// Created off the queue with immutable inputs; from the moment it is handed to the driver
-/// every mutable field is touched on the driver's queue only (libcurl callbacks run there too,
+/// every mutable field is touched on the driver's event loop only (libcurl callbacks run there too,
 /// inside `curl_multi_socket_action`). That confinement is the one unchecked `Sendable` claim.
 final class Transfer: @unchecked Sendable {
-    /// The lifecycle; each transition is made by ``MultiDriver`` on its queue.
+    /// The lifecycle; each transition is made by ``MultiDriver`` on its event loop.
     enum State {
         /// Waiting for the driver to start it. → `running`, or → `finished` when cancelled first.
         case pending
@@ -18,7 +18,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     let request: TransportRequest
-    /// `DispatchTime` nanoseconds at the call to `execute`: timeouts count from here.
+    /// `CLOCK_MONOTONIC` nanoseconds at the call to `execute`: timeouts count from here.
     let startNanos: UInt64
     let headerDeadline: UInt64?
     let overallDeadline: UInt64?
@@ -84,7 +84,7 @@ final class Transfer: @unchecked Sendable {
             endpoint: request.endpoint,
             curlCode: curlCode.map { Int32(bitPattern: $0.rawValue) },
             message: message,
-            elapsed: .nanoseconds(DispatchTime.now().uptimeNanoseconds &- startNanos)
+            elapsed: .nanoseconds(ccepoll_monotonic_ns() &- startNanos)
         )
     }
 

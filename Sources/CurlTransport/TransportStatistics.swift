@@ -10,8 +10,10 @@ package struct TransportStatistics: Sendable, Equatable {
     package var completedTransfers = 0
     /// Transfers in flight right now.
     package var runningTransfers = 0
-    /// Sockets being watched or waiting for their sources to finish before closing.
+    /// Open sockets the driver knows of (watched, or kept in its epoll set between requests).
     package var trackedSockets = 0
+    /// `epoll_ctl` calls made for libcurl's sockets.
+    package var epollChanges = 0
 
     package init() {}
 }

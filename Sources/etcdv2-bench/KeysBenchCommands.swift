@@ -5,9 +5,20 @@ import Foundation
 /// The 32-byte value every benchmark writes.
 let benchValue = "0123456789abcdef0123456789abcdef"
 
+/// Where the benchmark's request loops run: `loop` (default) prefers the client's I/O thread
+/// (`client.executor`, as the README recommends for hot loops), `pool` runs them on the
+/// cooperative pool like any other task (`ETCDV2_BENCH_EXECUTOR=pool`).
+let benchOnLoop = BenchSupport.environment("ETCDV2_BENCH_EXECUTOR", default: "loop") != "pool"
+
 /// What every keys benchmark reports about the client: one transport, libcurl's connection cache.
 let benchTransportDescription =
-    "libcurl multi (one transport, one serial queue); keep-alive cache MAXCONNECTS=64; header timeout 5 s"
+    "libcurl multi on one epoll thread (one transport); keep-alive cache MAXCONNECTS=64; header timeout 5 s; "
+    + (benchOnLoop ? "request loops on the client's executor" : "request loops on the cooperative pool")
+
+/// The executor the request loops prefer (`nil`: the default, the cooperative pool).
+func benchExecutor(_ client: EtcdClient) -> (any TaskExecutor)? {
+    benchOnLoop ? client.executor : nil
+}
 
 /// The client the benchmarks use, on `ETCD_ENDPOINTS`.
 func makeBenchClient(headerTimeout: Duration? = .seconds(5)) throws -> EtcdClient {
@@ -79,8 +90,10 @@ struct SeqSetCommand: AsyncParsableCommand {
         for _ in 0..<20 { _ = try await client.keys.set("/anchors/seq/warm", value: benchValue) }
         let before = BenchSupport.cpu()
         let start = ContinuousClock.now
-        let result = await LoopResult.timed(n) { i in
-            _ = try await client.keys.set("/anchors/seq/k" + String(i).leftPadded(to: 6), value: benchValue)
+        let result = await withTaskExecutorPreference(benchExecutor(client)) {
+            await LoopResult.timed(n) { i in
+                _ = try await client.keys.set("/anchors/seq/k" + String(i).leftPadded(to: 6), value: benchValue)
+            }
         }
         BenchSupport.emit(result.fields(test: "seqset", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
         await client.shutdown()
@@ -98,7 +111,9 @@ struct SeqGetCommand: AsyncParsableCommand {
         for _ in 0..<20 { _ = try? await client.keys.get("/bench") }
         let before = BenchSupport.cpu()
         let start = ContinuousClock.now
-        let result = await LoopResult.timed(n) { _ in _ = try await client.keys.get("/bench") }
+        let result = await withTaskExecutorPreference(benchExecutor(client)) {
+            await LoopResult.timed(n) { _ in _ = try await client.keys.get("/bench") }
+        }
         BenchSupport.emit(result.fields(test: "seqget", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
         await client.shutdown()
     }
@@ -123,7 +138,7 @@ struct ConcGetCommand: AsyncParsableCommand {
         let results = await withTaskGroup(of: LoopResult.self) { group in
             for worker in 0..<workers {
                 let count = total / workers + (worker < total % workers ? 1 : 0)
-                group.addTask {
+                group.addTask(executorPreference: benchExecutor(client)) {
                     await LoopResult.timed(count) { _ in _ = try await client.keys.get("/bench") }
                 }
             }

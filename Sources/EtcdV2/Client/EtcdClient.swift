@@ -71,6 +71,26 @@ public final class EtcdClient: Sendable {
     /// Whether ``shutdown()`` was called.
     var isShutDown: Bool { shutDown.load(ordering: .relaxed) }
 
+    /// The client's I/O thread, as a `TaskExecutor`.
+    ///
+    /// Every request of the client is driven by one event-loop thread. By default a call hands
+    /// its request to that thread and is resumed on the cooperative pool when the answer is in:
+    /// two thread hand-offs per request, which cost more CPU than the rest of the request does on
+    /// the client's side. Code that makes many calls in a row can run on the I/O thread itself
+    /// instead, and then crosses no thread at all:
+    ///
+    /// ```swift
+    /// try await withTaskExecutorPreference(client.executor) {
+    ///     for key in keys { _ = try await client.keys.get(key) }
+    /// }
+    /// ```
+    ///
+    /// The same works for child tasks (`group.addTask(executorPreference: client.executor)`).
+    /// Code run this way shares one thread with every transfer of the client, so it must not
+    /// block nor compute for long: that would delay every request, watch and timeout of the
+    /// client. Actor-isolated code still runs on its actor. See "Performance" in the README.
+    public var executor: any TaskExecutor { transport.executor }
+
     /// The keys API at the root of the key space.
     public var keys: KeysAPI { KeysAPI(requester: requester, prefix: EtcdKeyPath.defaultPrefix) }
 
