@@ -41,7 +41,7 @@ enum RedirectResolver {
 
     /// Whether two endpoints share scheme, host and port (default ports made explicit).
     static func isSameOrigin(_ first: String, _ second: String) -> Bool {
-        origin(first) == origin(second)
+        first == second || origin(first) == origin(second)
     }
 
     /// The method of the next hop: 303 turns any method into GET (without a body); every other

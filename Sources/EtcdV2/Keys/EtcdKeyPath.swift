@@ -23,8 +23,57 @@ enum EtcdKeyPath {
     ///   - key: The key; `""` or `"/"` for the root.
     /// - Throws: ``EtcdKeyError`` when the prefix or the key breaks a rule above.
     static func escapedPath(prefix: String, key: String) throws(EtcdKeyError) -> String {
-        let segments = try self.segments(of: prefix, role: .prefix) + self.segments(of: key, role: .key)
-        return "/" + segments.map(PercentEncoding.escapePath).joined(separator: "/")
+        var path: [UInt8] = []
+        path.reserveCapacity(prefix.utf8.count + key.utf8.count + 8)
+        try appendEscapedSegments(of: prefix, role: .prefix, to: &path)
+        try appendEscapedSegments(of: key, role: .key, to: &path)
+        if path.isEmpty { path.append(UInt8(ascii: "/")) }
+        return String(decoding: path, as: UTF8.self)
+    }
+
+    /// Appends `/segment` for each segment of `key`, percent-encoded, after checking the same
+    /// rules as ``segments(of:role:)`` in the same order: one pass over the UTF-8 bytes, as this
+    /// runs for every request.
+    private static func appendEscapedSegments(
+        of key: String, role: EtcdKeyError.Role, to path: inout [UInt8]
+    ) throws(EtcdKeyError) {
+        let bytes = key.utf8
+        if let byte = bytes.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw EtcdKeyError(key: key, role: role, reason: .controlCharacter(byte))
+        }
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        var start = bytes.startIndex
+        if start != bytes.endIndex, bytes[start] == slash { start = bytes.index(after: start) }
+        if start == bytes.endIndex { return }
+        if bytes.last == slash {
+            // `//` is the root followed by an empty segment, not a trailing slash.
+            let onlySlash = bytes.index(after: start) == bytes.endIndex
+            throw EtcdKeyError(key: key, role: role, reason: onlySlash ? .emptySegment : .trailingSlash)
+        }
+        var length = 0
+        var dots = 0
+        path.append(slash)
+        for byte in bytes[start...] {
+            if byte == slash {
+                try checkSegment(length: length, dots: dots, key: key, role: role)
+                length = 0
+                dots = 0
+                path.append(slash)
+                continue
+            }
+            length += 1
+            if byte == dot { dots += 1 }
+            PercentEncoding.appendEscaped(byte, keepSlash: true, spaceAsPlus: false, to: &path)
+        }
+        try checkSegment(length: length, dots: dots, key: key, role: role)
+    }
+
+    private static func checkSegment(length: Int, dots: Int, key: String, role: EtcdKeyError.Role) throws(EtcdKeyError) {
+        if length == 0 { throw EtcdKeyError(key: key, role: role, reason: .emptySegment) }
+        if length <= 2, dots == length {
+            throw EtcdKeyError(key: key, role: role, reason: .dotSegment(length == 1 ? "." : ".."))
+        }
     }
 
     /// The segments of `key`, validated; empty for the root.
@@ -99,16 +148,22 @@ enum PercentEncoding {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.underestimatedCount)
         for byte in bytes {
-            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
-                output.append(byte)
-            } else if spaceAsPlus && byte == UInt8(ascii: " ") {
-                output.append(UInt8(ascii: "+"))
-            } else {
-                output.append(UInt8(ascii: "%"))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-            }
+            appendEscaped(byte, keepSlash: keepSlash, spaceAsPlus: spaceAsPlus, to: &output)
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends `byte`, or its escape, to `output`.
+    @inline(__always)
+    static func appendEscaped(_ byte: UInt8, keepSlash: Bool, spaceAsPlus: Bool, to output: inout [UInt8]) {
+        if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+            output.append(byte)
+        } else if spaceAsPlus && byte == UInt8(ascii: " ") {
+            output.append(UInt8(ascii: "+"))
+        } else {
+            output.append(UInt8(ascii: "%"))
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
     }
 }

@@ -40,6 +40,15 @@ struct KeysRequest: Sendable, Equatable {
 extension KeysRequest {
     /// A request for `path` with `query` pairs (form-encoded, in the given order) and an
     /// optional form body.
+    /// A request whose path and query are already escaped.
+    init(method: HTTPMethod, pathAndQuery: String, isIdempotent: Bool) {
+        self.method = method
+        self.pathAndQuery = pathAndQuery
+        self.body = nil
+        self.isIdempotent = isIdempotent
+        self.isLongPoll = false
+    }
+
     init(
         method: HTTPMethod,
         path: String,
@@ -78,15 +87,19 @@ enum KeysRequestBuilder {
     static func get(key: String, options: GetOptions = GetOptions(), prefix: String = EtcdKeyPath.defaultPrefix) throws
         -> KeysRequest
     {
-        KeysRequest(
-            method: .get,
-            path: try EtcdKeyPath.escapedPath(prefix: prefix, key: key),
-            query: [
-                ("quorum", String(options.quorum)),
-                ("recursive", String(options.recursive)),
-                ("sorted", String(options.sorted)),
-            ],
-            isIdempotent: true)
+        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
+        // The same three flags every time, so the eight possible queries are built once.
+        let flags = (options.quorum ? 4 : 0) | (options.recursive ? 2 : 0) | (options.sorted ? 1 : 0)
+        return KeysRequest(method: .get, pathAndQuery: path + getQueries[flags], isIdempotent: true)
+    }
+
+    /// `?quorum=…&recursive=…&sorted=…` for each combination, indexed by the flags' bits.
+    private static let getQueries: [String] = (0..<8).map { flags in
+        "?" + PercentEncoding.form([
+            ("quorum", String(flags & 4 != 0)),
+            ("recursive", String(flags & 2 != 0)),
+            ("sorted", String(flags & 1 != 0)),
+        ])
     }
 
     /// A write of `value` to `key`, conditional on `options`.
