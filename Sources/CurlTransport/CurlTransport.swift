@@ -51,7 +51,7 @@ package final class CurlTransport: Sendable {
     /// - Throws: `CancellationError` if the calling task is cancelled (before or during the
     ///   transfer); ``TransportError`` for everything that prevented a complete response.
     package func execute(_ request: TransportRequest) async throws -> TransportResponse {
-        try await execute(request) { _ in }
+        try await run(Transfer(request: request, startNanos: ccepoll_monotonic_ns()))
     }
 
     /// Sends `request` as ``execute(_:)`` does, and first hands `register` a closure that
@@ -68,8 +68,17 @@ package final class CurlTransport: Sendable {
         let driver = self.driver
         let loop = driver.loop
         register { loop.execute { driver.cancel(transfer) } }
+        return try await run(transfer)
+    }
+
+    private func run(_ transfer: Transfer) async throws -> TransportResponse {
+        let driver = self.driver
+        let loop = driver.loop
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            // Unsafe rather than checked: the driver resumes each transfer exactly once
+            // (``MultiDriver/complete(_:_:)`` is its one exit), and the check costs an
+            // allocation per request.
+            try await withUnsafeThrowingContinuation { continuation in
                 if loop.inLoop, !Task.isCancelled {
                     // A task on the loop's executor: start now, on this thread. (A cancelled
                     // one posts, so that the cancel posted before runs first.)

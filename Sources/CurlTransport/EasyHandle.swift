@@ -8,6 +8,8 @@ final class EasyHandle {
     let raw: UnsafeMutableRawPointer
     /// `CURLOPT_ERRORBUFFER`: libcurl writes a detailed message here when a transfer fails.
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// What the constant options were set for; `nil` for a fresh or reset handle.
+    var profile: EasyHandleProfile?
 
     init?() {
         guard let raw = curl_easy_init() else { return nil }
@@ -25,6 +27,7 @@ final class EasyHandle {
     func reset() {
         curl_easy_reset(raw)
         errorBuffer[0] = 0
+        profile = nil
     }
 
     /// libcurl's detailed message for the last failure, or its generic text for `code`.

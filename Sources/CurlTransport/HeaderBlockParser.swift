@@ -23,7 +23,7 @@ package struct HeaderBlockParser: Sendable {
     /// Status of the current (or final) block, once its status line has arrived.
     package private(set) var status: Int?
     /// Fields of the current (or final) block.
-    package private(set) var headers: [HTTPHeader] = []
+    package private(set) var headers = HTTPHeaders()
     /// Whether the final block has been completed; later lines are trailers and ignored.
     package private(set) var isComplete = false
 
@@ -49,34 +49,35 @@ package struct HeaderBlockParser: Sendable {
             if (100..<200).contains(status) {
                 // End of an interim block: the final one is still to come.
                 self.status = nil
-                headers.removeAll(keepingCapacity: true)
+                headers.removeAll()
                 return .none
             }
             isComplete = true
             return .finalHeadersComplete
         }
-        if line.starts(with: Self.httpPrefix) {
+        if Self.isStatusLine(line) {
             guard let code = Self.statusCode(ofStatusLine: line) else { return .malformed }
             status = code
-            headers.removeAll(keepingCapacity: true)
+            headers.removeAll()
             return .none
         }
         guard status != nil else { return .malformed }
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
-            guard var last = headers.popLast() else { return .malformed }
-            last.value += " " + Self.trimmed(line, 0, line.count)
-            headers.append(last)
-            return .none
+            return headers.appendToLastValue(Self.trimmed(line, 0, line.count)) ? .none : .malformed
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .malformed }
         let name = Self.trimmed(line, 0, colon)
         guard !name.isEmpty else { return .malformed }
-        headers.append(HTTPHeader(name, Self.trimmed(line, colon + 1, line.count)))
+        headers.append(name: name, value: Self.trimmed(line, colon + 1, line.count))
         return .none
     }
 
-    private static let httpPrefix: [UInt8] = Array("HTTP/".utf8)
+    /// Whether `line` starts with `HTTP/`.
+    private static func isStatusLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.count >= 5 && line[0] == UInt8(ascii: "H") && line[1] == UInt8(ascii: "T") && line[2] == UInt8(ascii: "T")
+            && line[3] == UInt8(ascii: "P") && line[4] == UInt8(ascii: "/")
+    }
 
     /// The three-digit code of `HTTP/1.1 200 OK` (or `HTTP/2 200`).
     static func statusCode(ofStatusLine line: UnsafeRawBufferPointer) -> Int? {
@@ -93,12 +94,12 @@ package struct HeaderBlockParser: Sendable {
         return code >= 100 ? code : nil
     }
 
-    /// `line[from..<to]` without surrounding spaces and tabs, as a `String`.
-    private static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
+    /// `line[from..<to]` without surrounding spaces and tabs.
+    private static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
         var start = from
         var end = to
         while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
         while end > start, line[end - 1] == UInt8(ascii: " ") || line[end - 1] == UInt8(ascii: "\t") { end -= 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: line[start..<end])
     }
 }

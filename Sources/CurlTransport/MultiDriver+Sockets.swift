@@ -11,11 +11,42 @@ import Logging
 /// the next request on the same connection, and skipping that pair of `epoll_ctl` calls per
 /// request is the point. An event on a socket nobody wants (a server closing an idle kept-alive
 /// connection) then removes the registration.
-struct SocketInterest {
+struct SocketInterest: Equatable {
     /// The epoll events libcurl wants; 0 when it watches nothing.
     var wanted: UInt32 = 0
     /// The epoll events registered for the socket; `nil` when it is not in the epoll set.
     var registered: UInt32?
+}
+
+/// ``SocketInterest`` by descriptor, in an array indexed by the descriptor: descriptors are
+/// small integers, and this is looked up several times per request.
+struct SocketTable {
+    private var slots: [SocketInterest?] = []
+    /// The descriptors in the table.
+    private(set) var count = 0
+
+    subscript(fd: curl_socket_t) -> SocketInterest? {
+        get { fd >= 0 && Int(fd) < slots.count ? slots[Int(fd)] : nil }
+        set {
+            guard fd >= 0 else { return }
+            let index = Int(fd)
+            if index >= slots.count {
+                guard newValue != nil else { return }
+                slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+            }
+            switch (slots[index] == nil, newValue == nil) {
+            case (true, false): count += 1
+            case (false, true): count -= 1
+            default: break
+            }
+            slots[index] = newValue
+        }
+    }
+
+    mutating func removeAll() {
+        slots.removeAll()
+        count = 0
+    }
 }
 
 extension MultiDriver {

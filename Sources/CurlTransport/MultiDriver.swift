@@ -20,7 +20,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     /// The `CURLM *`; `nil` once shut down.
     private(set) var multi: UnsafeMutableRawPointer?
     /// Sockets libcurl uses, by descriptor.
-    var sockets: [curl_socket_t: SocketInterest] = [:]
+    var sockets = SocketTable()
     var statistics = TransportStatistics()
 
     /// The absolute time libcurl last asked to be called back at (`nil`: no request).
@@ -70,7 +70,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     // MARK: Transfers
 
     /// Adds `transfer` to the multi handle, or finishes it at once if it was cancelled first.
-    func start(_ transfer: Transfer, continuation: CheckedContinuation<TransportResponse, any Error>) {
+    func start(_ transfer: Transfer, continuation: UnsafeContinuation<TransportResponse, any Error>) {
         transfer.continuation = continuation
         if transfer.isCancelled {
             return finish(transfer, .failure(CancellationError()))
@@ -149,9 +149,10 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         continuation?.resume(with: result)
     }
 
+    /// Keeps `handle` for a later transfer. It is not reset here: the next transfer with the
+    /// same ``EasyHandleProfile`` only sets its own options (``Transfer/configure(_:configuration:driver:)``).
     private func recycle(_ handle: EasyHandle) {
         guard !isShutDown, idleHandles.count < maxIdleHandles else { return }
-        handle.reset()
         idleHandles.append(handle)
     }
 

@@ -1,6 +1,6 @@
 internal import CCurl
 
-// libcurl's per-transfer callbacks. Each runs on the driver's queue, inside
+// libcurl's per-transfer callbacks. Each runs on the driver's event loop, inside
 // `curl_multi_socket_action`, and must not call libcurl. The userdata is the `Transfer`, passed
 // unretained: the driver keeps it alive for as long as its handle is in the multi handle.
 
@@ -57,7 +57,7 @@ extension Transfer {
             callbackFailure = (.malformedResponse, "malformed HTTP header line")
             return 0
         case .finalHeadersComplete:
-            if let length = parser.headers.first(named: "Content-Length").flatMap({ Int($0) }) {
+            if let length = parser.headers.withFirstValue(named: "Content-Length", Self.decimal) ?? nil {
                 guard length <= maxBodyBytes else {
                     callbackFailure = (
                         .responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes"
@@ -69,6 +69,17 @@ extension Transfer {
             driver?.finalHeadersArrived(self)
             return bytes.count
         }
+    }
+
+    /// The non-negative decimal number `bytes` spell, if they are one (and it fits an `Int`).
+    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Counts an attempt to send. libcurl silently re-sends a request whose reused connection

@@ -1,17 +1,43 @@
 internal import CCurl
 
+/// The options of a handle that stay the same from one transfer to the next as long as these
+/// do: a handle configured for the same profile is reused without `curl_easy_reset`, setting
+/// only what each request changes (as one would reuse a handle with `curl_easy_perform`).
+struct EasyHandleProfile: Equatable {
+    var isLongPoll: Bool
+    var isTLS: Bool
+    var credentials: BasicCredentials?
+    var cappedAtTLS12: Bool
+}
+
 extension Transfer {
+    var handleProfile: EasyHandleProfile {
+        EasyHandleProfile(
+            isLongPoll: request.isLongPoll, isTLS: request.isTLS, credentials: request.credentials,
+            cappedAtTLS12: failureBeforeTLS12Retry != nil)
+    }
+
     /// Sets every option of `handle` for this transfer. `driver` is the opaque pointer of the
     /// ``MultiDriver`` that owns the handle, for the socket-level callbacks.
+    ///
+    /// A handle last configured for the same ``EasyHandleProfile`` (by a transfer that
+    /// succeeded: only those are recycled) keeps its constant options, and only the request's
+    /// own are set; any other handle is reset and configured from scratch.
     func configure(
         _ handle: EasyHandle,
         configuration: TransportConfiguration,
         driver: UnsafeMutableRawPointer
     ) throws(SetoptFailure) {
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        try handle.set(CURLOPT_URL, request.url)
+        let profile = handleProfile
+        if handle.profile == profile {
+            try configureRequest(handle)
+            maxBodyBytes = configuration.maxResponseBodyBytes
+            return
+        }
+        if handle.profile != nil { handle.reset() }
+        handle.profile = nil  // until every option below is set
+        try configureRequest(handle)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
-        try handle.set(CURLOPT_PRIVATE, pointer: me)
         try handle.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(handle.errorBuffer))
         try handle.set(CURLOPT_NOSIGNAL, 1)
         // HTTP/1.1 only: one connection per request in flight, so one broken connection never
@@ -19,11 +45,8 @@ extension Transfer {
         try handle.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
 
         try handle.check(ccurl_easy_setopt_data_callback(handle.raw, CURLOPT_WRITEFUNCTION, transferWriteCallback), CURLOPT_WRITEFUNCTION)
-        try handle.set(CURLOPT_WRITEDATA, pointer: me)
         try handle.check(ccurl_easy_setopt_data_callback(handle.raw, CURLOPT_HEADERFUNCTION, transferHeaderCallback), CURLOPT_HEADERFUNCTION)
-        try handle.set(CURLOPT_HEADERDATA, pointer: me)
         try handle.check(ccurl_easy_setopt_prereq_callback(handle.raw, transferPrereqCallback), CURLOPT_PREREQFUNCTION)
-        try handle.set(CURLOPT_PREREQDATA, pointer: me)
         try handle.check(ccurl_easy_setopt_closesocket_callback(handle.raw, driverCloseSocketCallback), CURLOPT_CLOSESOCKETFUNCTION)
         try handle.set(CURLOPT_CLOSESOCKETDATA, pointer: driver)
         try handle.check(ccurl_easy_setopt_sockopt_callback(handle.raw, driverSockoptCallback), CURLOPT_SOCKOPTFUNCTION)
@@ -38,16 +61,33 @@ extension Transfer {
             request.isLongPoll ? configuration.longPollReceiveBufferBytes : configuration.receiveBufferBytes
         )
 
-        try configureMethodAndBody(handle)
-        try configureHeaders(handle)
         try configureSecurity(handle, tls: configuration.tls)
         maxBodyBytes = configuration.maxResponseBodyBytes
+        handle.profile = profile
+    }
+
+    /// What every request sets, on a fresh or a reused handle: URL, userdata, method, body
+    /// and headers.
+    private func configureRequest(_ handle: EasyHandle) throws(SetoptFailure) {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        handle.errorBuffer[0] = 0
+        try handle.set(CURLOPT_URL, request.url)
+        try handle.set(CURLOPT_PRIVATE, pointer: me)
+        try handle.set(CURLOPT_WRITEDATA, pointer: me)
+        try handle.set(CURLOPT_HEADERDATA, pointer: me)
+        try handle.set(CURLOPT_PREREQDATA, pointer: me)
+        try configureMethodAndBody(handle)
+        try configureHeaders(handle)
     }
 
     private func configureMethodAndBody(_ handle: EasyHandle) throws(SetoptFailure) {
+        // Back to a plain GET first: a reused handle still has the last request's method
+        // (`CURLOPT_HTTPGET` clears `NOBODY`, upload and a POST, not a custom method).
+        try handle.set(CURLOPT_HTTPGET, 1)
+        try handle.set(CURLOPT_CUSTOMREQUEST, pointer: nil)
         switch request.method {
         case .get:
-            try handle.set(CURLOPT_HTTPGET, 1)
+            break
         case .head:
             try handle.set(CURLOPT_NOBODY, 1)
         case .post:
@@ -84,9 +124,9 @@ extension Transfer {
             list = curl_slist_append(list, "\(header.name): \(header.value)")
         }
         headerList = list
-        if let list {
-            try handle.check(ccurl_easy_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
-        }
+        // Set even when empty: a reused handle still points at the last transfer's list, which
+        // is freed with that transfer.
+        try handle.check(ccurl_easy_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
     }
 
     /// Basic auth, and for `https://` the TLS material. libcurl verifies the server's chain

@@ -25,7 +25,7 @@ final class Transfer: @unchecked Sendable {
 
     var state = State.pending
     var isCancelled = false
-    var continuation: CheckedContinuation<TransportResponse, any Error>?
+    var continuation: UnsafeContinuation<TransportResponse, any Error>?
     var parser = HeaderBlockParser()
     var body: [UInt8] = []
     var maxBodyBytes = Int.max

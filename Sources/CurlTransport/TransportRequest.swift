@@ -137,14 +137,14 @@ package struct TransportRequest: Sendable {
 package struct TransportResponse: Sendable {
     package var status: Int
     /// The fields of the final header block (interim 1xx blocks are dropped), in arrival order.
-    package var headers: [HTTPHeader]
+    package var headers: HTTPHeaders
     package var body: [UInt8]
     /// Whether the request went out on a connection kept from an earlier request.
     package var reusedConnection: Bool
     /// Time from the start of the request until its completion.
     package var duration: Duration
 
-    package init(status: Int, headers: [HTTPHeader], body: [UInt8], reusedConnection: Bool, duration: Duration) {
+    package init(status: Int, headers: HTTPHeaders, body: [UInt8], reusedConnection: Bool, duration: Duration) {
         self.status = status
         self.headers = headers
         self.body = body

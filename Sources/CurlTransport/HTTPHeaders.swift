@@ -1,0 +1,117 @@
+/// The fields of a response's header block, kept as the bytes that arrived.
+///
+/// Every response carries seven or eight fields, and a client reads two or three of them, so
+/// nothing becomes a `String` until it is asked for: the parser appends each field's name and
+/// value bytes and their ranges, and ``first(named:)`` compares names byte by byte. Iterating
+/// gives ``HTTPHeader`` values, in arrival order.
+package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, CustomStringConvertible {
+    private struct Field: Sendable {
+        var nameStart: Int32
+        var nameEnd: Int32
+        var valueStart: Int32
+        var valueEnd: Int32
+    }
+
+    private var bytes: [UInt8] = []
+    private var fields: [Field] = []
+
+    package init() {}
+
+    package init(_ headers: [HTTPHeader]) {
+        for header in headers {
+            var name = header.name
+            var value = header.value
+            name.withUTF8 { n in value.withUTF8 { v in append(name: UnsafeRawBufferPointer(n), value: UnsafeRawBufferPointer(v)) } }
+        }
+    }
+
+    package init(arrayLiteral elements: HTTPHeader...) {
+        self.init(elements)
+    }
+
+    package var count: Int { fields.count }
+    package var isEmpty: Bool { fields.isEmpty }
+
+    /// Adds a field. Names and values are taken as they are (the parser trims them).
+    package mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if bytes.isEmpty { bytes.reserveCapacity(256) }
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value)
+        fields.append(
+            Field(
+                nameStart: Int32(truncatingIfNeeded: nameStart), nameEnd: Int32(truncatingIfNeeded: valueStart),
+                valueStart: Int32(truncatingIfNeeded: valueStart), valueEnd: Int32(truncatingIfNeeded: bytes.count)))
+    }
+
+    /// Extends the last field's value with `continuation` after one space (obsolete line
+    /// folding); returns `false` when there is no field to extend.
+    package mutating func appendToLastValue(_ continuation: UnsafeRawBufferPointer) -> Bool {
+        guard var last = fields.popLast() else { return false }
+        // The value moves to the end of the buffer, where it can grow.
+        let start = bytes.count
+        bytes.append(contentsOf: bytes[Int(last.valueStart)..<Int(last.valueEnd)])
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: continuation)
+        last.valueStart = Int32(truncatingIfNeeded: start)
+        last.valueEnd = Int32(truncatingIfNeeded: bytes.count)
+        fields.append(last)
+        return true
+    }
+
+    package mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+    }
+
+    /// The value of the first field named `name` (compared ASCII case-insensitively), if any.
+    package func first(named name: String) -> String? {
+        withFirstValue(named: name) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Runs `body` on the bytes of the value of the first field named `name`, if any: for
+    /// callers that parse the value (a number) without making a `String` of it.
+    package func withFirstValue<Result>(named name: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBytes { all in
+                for field in fields where Int(field.nameEnd - field.nameStart) == wanted.count {
+                    let start = Int(field.nameStart)
+                    var matches = true
+                    for i in 0..<wanted.count where all[start + i] != wanted[i] {
+                        let x = all[start + i] &- 65 < 26 ? all[start + i] | 0x20 : all[start + i]
+                        let y = wanted[i] &- 65 < 26 ? wanted[i] | 0x20 : wanted[i]
+                        if x != y {
+                            matches = false
+                            break
+                        }
+                    }
+                    if matches {
+                        return body(UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)]))
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    package func makeIterator() -> IndexingIterator<[HTTPHeader]> {
+        fields.map { field in
+            HTTPHeader(
+                String(decoding: bytes[Int(field.nameStart)..<Int(field.nameEnd)], as: UTF8.self),
+                String(decoding: bytes[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self))
+        }.makeIterator()
+    }
+
+    package var description: String {
+        "[" + map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "]"
+    }
+}
+
+extension HTTPHeaders: Equatable {
+    /// The same fields in the same order, however the bytes are laid out.
+    package static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.count == rhs.count && lhs.elementsEqual(rhs)
+    }
+}
