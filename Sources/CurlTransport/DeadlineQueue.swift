@@ -1,6 +1,6 @@
 /// The pending deadlines of a driver's transfers, earliest first.
 ///
-/// One `DispatchSourceTimer` serves every transfer: it is armed for ``earliest`` and, when it
+/// One timer (the event loop's `timerfd`) serves every transfer: it is armed for ``earliest`` and, when it
 /// fires, the driver pops what has expired. Header timeouts disappear once the headers arrive and
 /// deadlines disappear once a transfer completes, so the queue holds at most one entry per
 /// transfer in flight; a sorted array with binary search is the right size for that.

@@ -34,7 +34,11 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
 
     /// Adds a field. Names and values are taken as they are (the parser trims them).
     package mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        if bytes.isEmpty { bytes.reserveCapacity(256) }
+        if fields.isEmpty {
+            // etcd sends seven or eight fields, about 200 bytes: one allocation each.
+            bytes.reserveCapacity(256)
+            fields.reserveCapacity(10)
+        }
         let nameStart = bytes.count
         bytes.append(contentsOf: name)
         let valueStart = bytes.count
@@ -74,25 +78,32 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
     /// callers that parse the value (a number) without making a `String` of it.
     package func withFirstValue<Result>(named name: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
         var name = name
-        return name.withUTF8 { wanted in
-            bytes.withUnsafeBytes { all in
-                for field in fields where Int(field.nameEnd - field.nameStart) == wanted.count {
-                    let start = Int(field.nameStart)
-                    var matches = true
-                    for i in 0..<wanted.count where all[start + i] != wanted[i] {
-                        let x = all[start + i] &- 65 < 26 ? all[start + i] | 0x20 : all[start + i]
-                        let y = wanted[i] &- 65 < 26 ? wanted[i] | 0x20 : wanted[i]
-                        if x != y {
-                            matches = false
-                            break
-                        }
-                    }
-                    if matches {
-                        return body(UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)]))
+        return name.withUTF8 { withFirstValue(named: UnsafeRawBufferPointer($0), body) }
+    }
+
+    /// ``withFirstValue(named:_:)`` for a name known at compile time.
+    package func withFirstValue<Result>(named name: StaticString, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        withFirstValue(named: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), body)
+    }
+
+    private func withFirstValue<Result>(named wanted: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        bytes.withUnsafeBytes { all in
+            for field in fields where Int(field.nameEnd - field.nameStart) == wanted.count {
+                let start = Int(field.nameStart)
+                var matches = true
+                for i in 0..<wanted.count where all[start + i] != wanted[i] {
+                    let x = all[start + i] &- 65 < 26 ? all[start + i] | 0x20 : all[start + i]
+                    let y = wanted[i] &- 65 < 26 ? wanted[i] | 0x20 : wanted[i]
+                    if x != y {
+                        matches = false
+                        break
                     }
                 }
-                return nil
+                if matches {
+                    return body(UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)]))
+                }
             }
+            return nil
         }
     }
 

@@ -181,7 +181,7 @@ final class ClusterRequester: Sendable {
             detail: "the server failed", body: response.body)
         do {
             _ = try KeysResponseDecoder.decode(
-                status: response.status, headers: Array(response.headers), body: response.body, endpoint: endpoint)
+                status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
             return fallback
         } catch let error as EtcdError {
             return error

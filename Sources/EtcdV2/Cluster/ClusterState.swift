@@ -1,3 +1,4 @@
+import CurlTransport
 import Synchronization
 
 /// The client's mutable view of its cluster: the endpoint list, the pinned endpoint, each
@@ -128,13 +129,14 @@ final class ClusterState: Sendable {
 
     /// Checks an answer's `X-Etcd-Cluster-Id`; the first one seen is learnt.
     func checkClusterID(_ received: String, from endpoint: String) -> EtcdClusterMismatchError? {
-        let received = received.lowercased()
-        return inner.withLock { state in
+        // Compared without lowercasing first: this runs for every answer.
+        inner.withLock { state in
             guard let expected = state.clusterID else {
-                state.clusterID = received
+                state.clusterID = received.lowercased()
                 return nil
             }
-            return expected == received ? nil : EtcdClusterMismatchError(endpoint: endpoint, expected: expected, received: received)
+            return expected.caseInsensitiveEquals(received)
+                ? nil : EtcdClusterMismatchError(endpoint: endpoint, expected: expected, received: received.lowercased())
         }
     }
 

@@ -80,7 +80,7 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                         continue
                     }
                     let decoded = try KeysResponseDecoder.decode(
-                        status: response.status, headers: Array(response.headers), body: response.body, endpoint: endpoint)
+                        status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
                     guard let node = decoded.node else {
                         throw EtcdResponseError(
                             kind: .invalidBody, endpoint: endpoint, status: response.status,

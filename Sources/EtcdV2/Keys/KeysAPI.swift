@@ -104,6 +104,6 @@ public struct KeysAPI: Sendable {
             isIdempotent: request.isIdempotent || writesAreIdempotent, isLongPoll: request.isLongPoll,
             timeout: callTimeout)
         return try KeysResponseDecoder.decode(
-            status: response.status, headers: Array(response.headers), body: response.body, endpoint: endpoint)
+            status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
     }
 }

@@ -27,6 +27,11 @@ enum KeysResponseDecoder {
     /// - Throws: ``EtcdError`` for an etcd error body; ``EtcdResponseError`` for anything
     ///   that is not an etcd v2 answer.
     static func decode(status: Int, headers: [HTTPHeader], body: [UInt8], endpoint: String) throws -> Response {
+        try decode(status: status, headers: HTTPHeaders(headers), body: body, endpoint: endpoint)
+    }
+
+    /// ``decode(status:headers:body:endpoint:)`` for headers as the transport keeps them.
+    static func decode(status: Int, headers: HTTPHeaders, body: [UInt8], endpoint: String) throws -> Response {
         let wire: KeysWireBody
         do throws(EtcdJSONError) {
             wire = try KeysWireBody(parsing: body)
@@ -65,45 +70,31 @@ enum KeysResponseDecoder {
     /// A header's value as an unsigned decimal number, spaces and tabs around it ignored; `nil`
     /// when missing, empty, signed, above `UInt64.max`, or not a number (Go's client fails the
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
-    static func headerIndex(_ headers: [HTTPHeader], _ name: StaticString) -> UInt64? {
-        guard let raw = headerValue(headers, name) else { return nil }
-        var value: UInt64 = 0
-        var sawDigit = false
-        var sawSpaceAfterDigits = false
-        for byte in raw.utf8 {
-            if byte == 0x20 || byte == 0x09 {
-                sawSpaceAfterDigits = sawDigit
-                continue
+    static func headerIndex(_ headers: HTTPHeaders, _ name: StaticString) -> UInt64? {
+        headers.withFirstValue(named: name) { raw -> UInt64? in
+            var value: UInt64 = 0
+            var sawDigit = false
+            var sawSpaceAfterDigits = false
+            for byte in raw {
+                if byte == 0x20 || byte == 0x09 {
+                    sawSpaceAfterDigits = sawDigit
+                    continue
+                }
+                let digit = byte &- 0x30
+                guard digit < 10, !sawSpaceAfterDigits else { return nil }
+                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+                sawDigit = true
             }
-            let digit = byte &- 0x30
-            guard digit < 10, !sawSpaceAfterDigits else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            sawDigit = true
-        }
-        return sawDigit ? value : nil
+            return sawDigit ? value : nil
+        } ?? nil
     }
 
-    /// The value of the first header named `name`, compared ASCII case-insensitively (as
-    /// `first(named:)` does, without its per-byte iterator pairs: this runs four times a
-    /// response).
-    static func headerValue(_ headers: [HTTPHeader], _ name: StaticString) -> String? {
-        let expected = name.utf8Start
-        let length = name.utf8CodeUnitCount
-        search: for header in headers where header.name.utf8.count == length {
-            var index = 0
-            for byte in header.name.utf8 {
-                let wanted = expected[index]
-                guard byte == wanted || (byte | 0x20 == wanted | 0x20 && (byte | 0x20) &- 0x61 < 26) else {
-                    continue search
-                }
-                index += 1
-            }
-            return header.value
-        }
-        return nil
+    /// The value of the first header named `name`, compared ASCII case-insensitively.
+    static func headerValue(_ headers: HTTPHeaders, _ name: StaticString) -> String? {
+        headers.withFirstValue(named: name) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The error for a body that did not decode as an etcd answer.
