@@ -40,9 +40,9 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
             fields.reserveCapacity(10)
         }
         let nameStart = bytes.count
-        bytes.append(contentsOf: name)
+        bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
         let valueStart = bytes.count
-        bytes.append(contentsOf: value)
+        bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
         fields.append(
             Field(
                 nameStart: Int32(truncatingIfNeeded: nameStart), nameEnd: Int32(truncatingIfNeeded: valueStart),
@@ -57,7 +57,7 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
         let start = bytes.count
         bytes.append(contentsOf: bytes[Int(last.valueStart)..<Int(last.valueEnd)])
         bytes.append(UInt8(ascii: " "))
-        bytes.append(contentsOf: continuation)
+        bytes.append(contentsOf: continuation.assumingMemoryBound(to: UInt8.self))
         last.valueStart = Int32(truncatingIfNeeded: start)
         last.valueEnd = Int32(truncatingIfNeeded: bytes.count)
         fields.append(last)

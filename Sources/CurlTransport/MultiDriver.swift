@@ -17,6 +17,9 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     let loop: EventLoop
     let configuration: TransportConfiguration
     let logger: Logger
+    /// Whether each transfer is logged (at `debug`): decided once, as the level check costs
+    /// more than the rest of the bookkeeping of a request.
+    let logsTransfers: Bool
     /// The `CURLM *`; `nil` once shut down.
     private(set) var multi: UnsafeMutableRawPointer?
     /// Sockets libcurl uses, by descriptor.
@@ -50,6 +53,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         }
         self.configuration = configuration
         self.logger = logger
+        self.logsTransfers = logger.logLevel <= .debug
         self.multi = multi
         let me = Unmanaged.passUnretained(self).toOpaque()
         check(ccurl_multi_setopt_socket_callback(multi, driverSocketCallback), "CURLMOPT_SOCKETFUNCTION")
@@ -137,7 +141,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         // which then makes CURLOPT_BUFFERSIZE fail), and failures are rare enough to pay for
         // a fresh handle.
         if case .success = result { recycle(handle) }
-        log(transfer, result)
+        if logsTransfers { log(transfer, result) }
         finish(transfer, result)
     }
 
@@ -248,7 +252,6 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     }
 
     private func log(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
-        guard logger.logLevel <= .debug else { return }
         let request = transfer.request
         let elapsedMicroseconds = (ccepoll_monotonic_ns() &- transfer.startNanos) / 1000
         var metadata: Logger.Metadata = [

@@ -25,7 +25,11 @@ enum EtcdKeyPath {
     static func escapedPath(prefix: String, key: String) throws(EtcdKeyError) -> String {
         var path: [UInt8] = []
         path.reserveCapacity(prefix.utf8.count + key.utf8.count + 8)
-        try appendEscapedSegments(of: prefix, role: .prefix, to: &path)
+        if prefix == defaultPrefix {
+            path.append(contentsOf: defaultPrefix.utf8)  // valid, and needs no escaping
+        } else {
+            try appendEscapedSegments(of: prefix, role: .prefix, to: &path)
+        }
         try appendEscapedSegments(of: key, role: .key, to: &path)
         if path.isEmpty { path.append(UInt8(ascii: "/")) }
         return String(decoding: path, as: UTF8.self)
