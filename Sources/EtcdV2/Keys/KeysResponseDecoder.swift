@@ -51,15 +51,64 @@ enum KeysResponseDecoder {
                 kind: .invalidBody, endpoint: endpoint, status: status,
                 detail: "the response JSON has no \"action\"", body: body)
         }
-        let clusterID = headerValue(headers, "X-Etcd-Cluster-Id")
+        let fields = HeaderFields(headers)
         return Response(
             action: action,
             node: wire.node,
             prevNode: wire.prevNode,
-            index: headerIndex(headers, "X-Etcd-Index"),
-            clusterID: clusterID?.isEmpty == false ? clusterID : nil,
-            raftIndex: headerIndex(headers, "X-Raft-Index"),
-            raftTerm: headerIndex(headers, "X-Raft-Term"))
+            index: fields.index,
+            clusterID: fields.clusterID,
+            raftIndex: fields.raftIndex,
+            raftTerm: fields.raftTerm)
+    }
+
+    /// The four headers a ``Response`` keeps, found in one pass over the headers: names
+    /// compared ASCII case-insensitively on their UTF-8 bytes, the first header of each name
+    /// taken (a later duplicate is ignored even when the first is not a number), numbers read
+    /// as ``headerIndex(_:_:)`` reads them.
+    struct HeaderFields {
+        /// `X-Etcd-Index`.
+        var index: UInt64?
+        /// `X-Etcd-Cluster-Id`; `nil` when missing or empty.
+        var clusterID: String?
+        /// `X-Raft-Index`.
+        var raftIndex: UInt64?
+        /// `X-Raft-Term`.
+        var raftTerm: UInt64?
+
+        init(_ headers: [HTTPHeader]) {
+            // Which names were seen: 1 index, 2 cluster ID, 4 raft index, 8 raft term.
+            var seen = 0
+            for header in headers {
+                let name = header.name
+                let found: Int = withUTF8Bytes(of: name) { bytes in
+                    switch bytes.count {
+                    case 11: return bytes.equalsFieldName("X-Raft-Term") ? 8 : 0
+                    case 12:
+                        if bytes.equalsFieldName("X-Etcd-Index") { return 1 }
+                        return bytes.equalsFieldName("X-Raft-Index") ? 4 : 0
+                    case 17: return bytes.equalsFieldName("X-Etcd-Cluster-Id") ? 2 : 0
+                    default: return 0
+                    }
+                }
+                guard found != 0, seen & found == 0 else { continue }
+                seen |= found
+                switch found {
+                case 1: index = KeysResponseDecoder.decimal(header.value)
+                case 2: clusterID = header.value.isEmpty ? nil : header.value
+                case 4: raftIndex = KeysResponseDecoder.decimal(header.value)
+                default: raftTerm = KeysResponseDecoder.decimal(header.value)
+                }
+                if seen == 15 { break }
+            }
+        }
+    }
+
+    /// `value` as an unsigned decimal number, spaces and tabs around it ignored (see
+    /// ``headerIndex(_:_:)``).
+    @inline(__always)
+    static func decimal(_ value: String) -> UInt64? {
+        withUTF8Bytes(of: value) { $0.decimalUInt64() }
     }
 
     /// A header's value as an unsigned decimal number, spaces and tabs around it ignored; `nil`
@@ -67,40 +116,13 @@ enum KeysResponseDecoder {
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
     static func headerIndex(_ headers: [HTTPHeader], _ name: StaticString) -> UInt64? {
         guard let raw = headerValue(headers, name) else { return nil }
-        var value: UInt64 = 0
-        var sawDigit = false
-        var sawSpaceAfterDigits = false
-        for byte in raw.utf8 {
-            if byte == 0x20 || byte == 0x09 {
-                sawSpaceAfterDigits = sawDigit
-                continue
-            }
-            let digit = byte &- 0x30
-            guard digit < 10, !sawSpaceAfterDigits else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            sawDigit = true
-        }
-        return sawDigit ? value : nil
+        return decimal(raw)
     }
 
     /// The value of the first header named `name`, compared ASCII case-insensitively (as
-    /// `first(named:)` does, without its per-byte iterator pairs: this runs four times a
-    /// response).
+    /// `first(named:)` does), on the names' UTF-8 bytes.
     static func headerValue(_ headers: [HTTPHeader], _ name: StaticString) -> String? {
-        let expected = name.utf8Start
-        let length = name.utf8CodeUnitCount
-        search: for header in headers where header.name.utf8.count == length {
-            var index = 0
-            for byte in header.name.utf8 {
-                let wanted = expected[index]
-                guard byte == wanted || (byte | 0x20 == wanted | 0x20 && (byte | 0x20) &- 0x61 < 26) else {
-                    continue search
-                }
-                index += 1
-            }
+        for header in headers where withUTF8Bytes(of: header.name, { $0.equalsFieldName(name) }) {
             return header.value
         }
         return nil
