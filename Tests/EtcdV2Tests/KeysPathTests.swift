@@ -127,4 +127,38 @@ struct KeysPathTests {
         #expect(PercentEncoding.form([("ttl", "5"), ("value", "a b")]) == "ttl=5&value=a+b")
         #expect(PercentEncoding.form([]) == "")
     }
+
+    /// The one-pass check of `escapedPath` agrees with `segments(of:)`, the rules' plain
+    /// statement: the same keys pass, and the same error for the others.
+    @Test(arguments: [
+        "", "/", "//", "///", "a", "/a", "a/", "/a/", "a//b", "a//b/", ".", "..", "...", "/./a", "a/..",
+        "a/.../b", ".a", "a.", "/a/.b/c", "a\u{7F}b", "a/\tb//", "\u{1}", "/\u{1}", "a/b/./c\n", "..//",
+        "ü/ß", "a b/c%d", "x/.", "x/..", "x/../", "a?b#c", "/anchors/seq/k000123",
+    ])
+    func onePassCheckMatchesSegments(key: String) {
+        let expected: Result<[Substring], EtcdKeyError> = Result { () throws(EtcdKeyError) in
+            try EtcdKeyPath.segments(of: key, role: .key)
+        }
+        let actual: Result<String, EtcdKeyError> = Result { () throws(EtcdKeyError) in
+            try EtcdKeyPath.escapedPath(prefix: "", key: key)
+        }
+        switch (expected, actual) {
+        case (.success(let segments), .success(let path)):
+            let joined = segments.map { "/" + PercentEncoding.escapePath($0) }.joined()
+            #expect(path == (joined.isEmpty ? "/" : joined))
+        case (.failure(let expectedError), .failure(let error)):
+            #expect(error == expectedError)
+        default:
+            Issue.record("segments: \(expected), escapedPath: \(actual)")
+        }
+    }
+
+    @Test func escapingCoversEveryByte() {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(PercentEncoding.isUnreserved(byte) == unreserved.contains(byte), "byte \(byte)")
+        }
+        #expect(PercentEncoding.escapePath("a/b c") == "a/b%20c")
+        #expect(PercentEncoding.escapeFormComponent("a/b c") == "a%2Fb+c")
+    }
 }

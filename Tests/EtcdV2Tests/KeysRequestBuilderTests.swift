@@ -135,4 +135,38 @@ struct KeysRequestBuilderTests {
         #expect(try KeysRequestBuilder.delete(key: "foo", prefix: "").pathAndQuery == "/foo")
         #expect(try KeysRequestBuilder.watch(key: "a b", prefix: "/v2/keys/esc").path == "/v2/keys/esc/a%20b")
     }
+
+    @Test func everyGetQueryMatchesTheFormEncoding() throws {
+        for quorum in [false, true] {
+            for recursive in [false, true] {
+                for sorted in [false, true] {
+                    let request = try KeysRequestBuilder.get(
+                        key: "k", options: GetOptions(recursive: recursive, sorted: sorted, quorum: quorum))
+                    let query = PercentEncoding.form([
+                        ("quorum", String(quorum)), ("recursive", String(recursive)), ("sorted", String(sorted)),
+                    ])
+                    #expect(request.pathAndQuery == "/v2/keys/k?" + query)
+                }
+            }
+        }
+    }
+
+    @Test func writtenRequestsMatchThePairEncoding() throws {
+        let value = String(repeating: "ü %&+=/~", count: 40)
+        let request = try KeysRequestBuilder.set(
+            key: "/a b/ü", value: value,
+            options: SetOptions(prevValue: value, prevIndex: .max, prevExist: .notExists, ttl: .after(.seconds(Int64.max))))
+        #expect(request == KeysRequest(
+            method: .put, path: "/v2/keys/a%20b/%C3%BC",
+            query: [("prevExist", "false"), ("prevIndex", String(UInt64.max)), ("prevValue", value)],
+            form: [("ttl", String(Int64.max)), ("value", value)]))
+        let watch = try KeysRequestBuilder.watch(key: "w", options: WatchOptions(recursive: true), waitIndex: 10)
+        #expect(watch.pathAndQuery == "/v2/keys/w?recursive=true&wait=true&waitIndex=10")
+        let delete = try KeysRequestBuilder.delete(key: "d", options: DeleteOptions(prevValue: "x y", prevIndex: 1, recursive: true, dir: true))
+        #expect(delete.pathAndQuery == "/v2/keys/d?dir=true&prevIndex=1&prevValue=x+y&recursive=true")
+        #expect(delete.body == nil)
+        let refresh = try KeysRequestBuilder.refresh(key: "r", ttl: .seconds(7))
+        #expect(refresh.pathAndQuery == "/v2/keys/r?prevExist=true")
+        #expect(refresh.bodyText == "refresh=true&ttl=7")
+    }
 }

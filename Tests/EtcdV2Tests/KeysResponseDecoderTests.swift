@@ -150,4 +150,28 @@ struct KeysResponseDecoderTests {
         #expect(response.raftIndex == raftIndex)
         #expect(response.raftTerm == raftTerm)
     }
+
+    @Test func actionsReadFromBytesMatchTheirRawValues() throws {
+        for name in ["get", "set", "create", "update", "delete", "expire", "compareAndSwap", "compareAndDelete",
+                     "", "gets", "Set", "compareAndSwaps", "ünknown"] {
+            let response = try Self.decode(#"{"action":""# + name + #""}"#)
+            #expect(response.action == Action(rawValue: name))
+            #expect(response.action.rawValue == name)
+        }
+        #expect(try Self.decode(#"{"action":"\u0067et"}"#).action == .get)
+    }
+
+    @Test func eachHeaderTakesItsFirstValue() throws {
+        let headers = [
+            HTTPHeader("Date", "x"), HTTPHeader("x-raft-term", "q"), HTTPHeader("X-Raft-Term", "3"),
+            HTTPHeader("X-Etcd-Cluster-Id", ""), HTTPHeader("X-Etcd-Cluster-Id", "abc"),
+            HTTPHeader("X-Raft-Index", " 12\t"), HTTPHeader("X-Etcd-Index", "5"), HTTPHeader("X-Etcd-Index", "6"),
+            HTTPHeader("X_Etcd_Index", "7"), HTTPHeader("X-Etcd-Indey", "8"),
+        ]
+        let response = try Self.decode(#"{"action":"get"}"#, headers: headers)
+        #expect(response.raftTerm == nil)
+        #expect(response.clusterID == nil)
+        #expect(response.raftIndex == 12)
+        #expect(response.index == 5)
+    }
 }

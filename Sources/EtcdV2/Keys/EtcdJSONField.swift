@@ -29,6 +29,7 @@ extension EtcdJSONField {
 
 extension UnsafeBufferPointer<UInt8> {
     /// Whether the bytes are exactly `name`'s UTF-8.
+    @inline(__always)
     func isName(_ name: StaticString) -> Bool {
         guard count == name.utf8CodeUnitCount else { return false }
         let expected = name.utf8Start

@@ -34,6 +34,19 @@ extension EtcdJSONReader {
         return string
     }
 
+    /// Reads a string value and calls `body` with its unescaped, valid UTF-8 content, without
+    /// making a `String`: checked and failing exactly as ``readString()`` does.
+    ///
+    /// - Throws: A mismatch `expected String` for another value; a syntax error for a
+    ///   malformed string.
+    mutating func readStringContent<Result>(
+        _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) throws(EtcdJSONError) -> Result {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw .expected("String") }
+        return try withStringContent(body)
+    }
+
     /// Reads an object member's key and the `:` after it, and names the field.
     ///
     /// - Parameter field: The fields the caller knows.

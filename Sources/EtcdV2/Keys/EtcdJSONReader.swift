@@ -220,6 +220,7 @@ struct EtcdJSONReader: ~Copyable {
     /// Moves past `null` if it is the next value (an absent optional field).
     ///
     /// - Returns: Whether it was `null`.
+    @inline(__always)
     mutating func consumeNull() -> Bool {
         skipWhitespace()
         return consume("null")

@@ -23,8 +23,11 @@ struct KeysRequest: Sendable, Equatable {
     ///
     /// Go's client also sends it on bodiless `DELETE`s; etcd ignores it there.
     var headers: [HTTPHeader] {
-        body == nil ? [] : [HTTPHeader("Content-Type", Self.formContentType)]
+        body == nil ? [] : Self.formHeaders
     }
+
+    /// The headers of a request with a body, made once.
+    private static let formHeaders = [HTTPHeader("Content-Type", formContentType)]
 
     /// The body as text, for logs and tests.
     var bodyText: String? {
@@ -38,8 +41,6 @@ struct KeysRequest: Sendable, Equatable {
 }
 
 extension KeysRequest {
-    /// A request for `path` with `query` pairs (form-encoded, in the given order) and an
-    /// optional form body.
     /// A request whose path and query are already escaped.
     init(method: HTTPMethod, pathAndQuery: String, isIdempotent: Bool) {
         self.method = method
@@ -49,6 +50,8 @@ extension KeysRequest {
         self.isLongPoll = false
     }
 
+    /// A request for `path` with `query` pairs (form-encoded, in the given order) and an
+    /// optional form body.
     init(
         method: HTTPMethod,
         path: String,
@@ -60,6 +63,49 @@ extension KeysRequest {
         self.method = method
         self.pathAndQuery = query.isEmpty ? path : path + "?" + PercentEncoding.form(query)
         self.body = form.map { Array(PercentEncoding.form($0).utf8) }
+        self.isIdempotent = isIdempotent
+        self.isLongPoll = isLongPoll
+    }
+
+    /// A request for the checked `path`, its query fields written by `query` (none: no `?`)
+    /// and its form body by `form` (`nil`: no body), each in one allocation of the right size.
+    ///
+    /// `query` and `form` run twice, once to measure the bytes and once to write them, and
+    /// must write the same fields both times.
+    init(
+        method: HTTPMethod,
+        path: EtcdKeyPath.Escaped,
+        query: (inout KeysByteWriter) -> Void,
+        form: ((inout KeysByteWriter) -> Void)?,
+        isIdempotent: Bool = false,
+        isLongPoll: Bool = false
+    ) {
+        var queryBound = KeysByteWriter.measuring()
+        query(&queryBound)
+        let queryCount = queryBound.wroteField ? 1 + queryBound.count : 0
+        self.method = method
+        self.pathAndQuery = String(unsafeUninitializedCapacity: path.count + queryCount) { buffer in
+            var writer = KeysByteWriter(buffer)
+            path.write(to: &writer)
+            if queryCount > 0 {
+                writer.append(UInt8(ascii: "?"))
+                writer.startFields()
+                query(&writer)
+            }
+            return writer.count
+        }
+        self.body = form.map { form in
+            var formBound = KeysByteWriter.measuring()
+            form(&formBound)
+            // Written on the stack and copied: `Array(unsafeUninitializedCapacity:)` looks up
+            // the array storage's generic metadata on every call (Swift 6.3, Linux), which
+            // costs more than the copy.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: formBound.count) { buffer in
+                var writer = KeysByteWriter(buffer)
+                form(&writer)
+                return Array(UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
+            }
+        }
         self.isIdempotent = isIdempotent
         self.isLongPoll = isLongPoll
     }
@@ -82,50 +128,68 @@ extension KeysRequest {
 /// Every builder throws ``EtcdKeyError`` for a key or prefix etcd would rewrite, and
 /// ``EtcdOptionError`` for an option etcd cannot express: a TTL that is not whole seconds of
 /// at least one, an empty `prevValue`, a `prevIndex` of 0, and so on.
+///
+/// Each request is written straight into its path-and-query `String` and its body bytes,
+/// without intermediate strings or pair arrays: this runs for every request.
 enum KeysRequestBuilder {
     /// A read of `key`.
     static func get(key: String, options: GetOptions = GetOptions(), prefix: String = EtcdKeyPath.defaultPrefix) throws
         -> KeysRequest
     {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
-        // The same three flags every time, so the eight possible queries are built once.
-        let flags = (options.quorum ? 4 : 0) | (options.recursive ? 2 : 0) | (options.sorted ? 1 : 0)
-        return KeysRequest(method: .get, pathAndQuery: path + getQueries[flags], isIdempotent: true)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: key)
+        let query = getQuery(quorum: options.quorum, recursive: options.recursive, sorted: options.sorted)
+        let pathAndQuery = String(unsafeUninitializedCapacity: path.count + query.utf8CodeUnitCount) { buffer in
+            var writer = KeysByteWriter(buffer)
+            path.write(to: &writer)
+            writer.append(query)
+            return writer.count
+        }
+        return KeysRequest(method: .get, pathAndQuery: pathAndQuery, isIdempotent: true)
     }
 
-    /// `?quorum=…&recursive=…&sorted=…` for each combination, indexed by the flags' bits.
-    private static let getQueries: [String] = (0..<8).map { flags in
-        "?" + PercentEncoding.form([
-            ("quorum", String(flags & 4 != 0)),
-            ("recursive", String(flags & 2 != 0)),
-            ("sorted", String(flags & 1 != 0)),
-        ])
+    /// `?quorum=…&recursive=…&sorted=…`: the same three flags every time.
+    static func getQuery(quorum: Bool, recursive: Bool, sorted: Bool) -> StaticString {
+        switch (quorum, recursive, sorted) {
+        case (false, false, false): "?quorum=false&recursive=false&sorted=false"
+        case (false, false, true): "?quorum=false&recursive=false&sorted=true"
+        case (false, true, false): "?quorum=false&recursive=true&sorted=false"
+        case (false, true, true): "?quorum=false&recursive=true&sorted=true"
+        case (true, false, false): "?quorum=true&recursive=false&sorted=false"
+        case (true, false, true): "?quorum=true&recursive=false&sorted=true"
+        case (true, true, false): "?quorum=true&recursive=true&sorted=false"
+        case (true, true, true): "?quorum=true&recursive=true&sorted=true"
+        }
     }
 
     /// A write of `value` to `key`, conditional on `options`.
     static func set(key: String, value: String, options: SetOptions = SetOptions(), prefix: String = EtcdKeyPath.defaultPrefix)
         throws -> KeysRequest
     {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: key)
         try validate(prevValue: options.prevValue, prevIndex: options.prevIndex)
         if options.dir {
             if options.prevValue != nil { throw EtcdOptionError(kind: .prevValueOnDirectory) }
             if !value.isEmpty { throw EtcdOptionError(kind: .valueOnDirectory) }
         }
+        let ttl = try FormTTL(options.ttl)
+        // The fields the closures read, taken out of `options` so that it is not copied.
+        let (dir, noValueOnSuccess, refresh) = (options.dir, options.noValueOnSuccess, options.refresh)
+        let (prevExist, prevIndex, prevValue) = (options.prevExist, options.prevIndex, options.prevValue)
 
-        var query: [(name: String, value: String)] = []
-        if options.dir { query.append(("dir", "true")) }
-        if options.noValueOnSuccess { query.append(("noValueOnSuccess", "true")) }
-        if let prevExist = options.prevExist { query.append(("prevExist", prevExist == .exists ? "true" : "false")) }
-        if let prevIndex = options.prevIndex { query.append(("prevIndex", String(prevIndex))) }
-        if let prevValue = options.prevValue { query.append(("prevValue", prevValue)) }
-
-        var form: [(name: String, value: String)] = []
-        if options.refresh { form.append(("refresh", "true")) }
-        if let ttl = options.ttl { form.append(("ttl", try ttl.formValue())) }
-        if !options.dir { form.append(("value", value)) }
-
-        return KeysRequest(method: .put, path: path, query: query, form: form)
+        return KeysRequest(
+            method: .put, path: path,
+            query: { writer in
+                if dir { writer.appendFormField("dir", "true") }
+                if noValueOnSuccess { writer.appendFormField("noValueOnSuccess", "true") }
+                if let prevExist { writer.appendFormField("prevExist", prevExist == .exists ? "true" : "false") }
+                if let prevIndex { writer.appendFormField("prevIndex", decimal: prevIndex) }
+                if let prevValue { writer.appendFormField("prevValue", escaping: prevValue) }
+            },
+            form: { writer in
+                if refresh { writer.appendFormField("refresh", "true") }
+                ttl.write(to: &writer)
+                if !dir { writer.appendFormField("value", escaping: value) }
+            })
     }
 
     /// A write that succeeds only if `key` does not exist yet (`prevExist=false`).
@@ -147,36 +211,46 @@ enum KeysRequestBuilder {
     static func createInOrder(
         directory: String, value: String, ttl: TTL? = nil, prefix: String = EtcdKeyPath.defaultPrefix
     ) throws -> KeysRequest {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: directory)
-        var form: [(name: String, value: String)] = []
-        if let ttl { form.append(("ttl", try ttl.formValue())) }
-        form.append(("value", value))
-        return KeysRequest(method: .post, path: path, form: form)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: directory)
+        let ttl = try FormTTL(ttl)
+        return KeysRequest(
+            method: .post, path: path, query: { _ in },
+            form: { writer in
+                ttl.write(to: &writer)
+                writer.appendFormField("value", escaping: value)
+            })
     }
 
     /// A deletion of `key`, conditional on `options`.
     static func delete(key: String, options: DeleteOptions = DeleteOptions(), prefix: String = EtcdKeyPath.defaultPrefix)
         throws -> KeysRequest
     {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: key)
         try validate(prevValue: options.prevValue, prevIndex: options.prevIndex)
-        var query: [(name: String, value: String)] = []
-        if options.dir { query.append(("dir", "true")) }
-        if let prevIndex = options.prevIndex { query.append(("prevIndex", String(prevIndex))) }
-        if let prevValue = options.prevValue { query.append(("prevValue", prevValue)) }
-        if options.recursive { query.append(("recursive", "true")) }
-        return KeysRequest(method: .delete, path: path, query: query)
+        return KeysRequest(
+            method: .delete, path: path,
+            query: { writer in
+                if options.dir { writer.appendFormField("dir", "true") }
+                if let prevIndex = options.prevIndex { writer.appendFormField("prevIndex", decimal: prevIndex) }
+                if let prevValue = options.prevValue { writer.appendFormField("prevValue", escaping: prevValue) }
+                if options.recursive { writer.appendFormField("recursive", "true") }
+            },
+            form: nil)
     }
 
     /// A new TTL for an existing `key` that keeps its value and `createdIndex` and notifies no
     /// watcher: `refresh=true&ttl=N` with `prevExist=true` and no value, so a missing key
     /// fails with error 100 instead of being created.
     static func refresh(key: String, ttl: Duration, prefix: String = EtcdKeyPath.defaultPrefix) throws -> KeysRequest {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: key)
         let seconds = try TTL.wholeSeconds(ttl)
         return KeysRequest(
-            method: .put, path: path, query: [("prevExist", "true")],
-            form: [("refresh", "true"), ("ttl", String(seconds))])
+            method: .put, path: path,
+            query: { writer in writer.appendFormField("prevExist", "true") },
+            form: { writer in
+                writer.appendFormField("refresh", "true")
+                writer.appendFormField("ttl", decimal: seconds)
+            })
     }
 
     /// A long poll for the next change of `key`.
@@ -188,22 +262,47 @@ enum KeysRequestBuilder {
         key: String, options: WatchOptions = WatchOptions(), waitIndex: UInt64? = nil,
         prefix: String = EtcdKeyPath.defaultPrefix
     ) throws -> KeysRequest {
-        let path = try EtcdKeyPath.escapedPath(prefix: prefix, key: key)
+        let path = try EtcdKeyPath.Escaped(prefix: prefix, key: key)
         var index = waitIndex
         if index == 0 { throw EtcdOptionError(kind: .zeroWaitIndex) }
         if index == nil, let afterIndex = options.afterIndex {
             guard afterIndex < UInt64.max else { throw EtcdOptionError(kind: .afterIndexTooLarge) }
             index = afterIndex + 1
         }
-        var query: [(name: String, value: String)] = []
-        if options.recursive { query.append(("recursive", "true")) }
-        query.append(("wait", "true"))
-        if let index { query.append(("waitIndex", String(index))) }
-        return KeysRequest(method: .get, path: path, query: query, isIdempotent: true, isLongPoll: true)
+        return KeysRequest(
+            method: .get, path: path,
+            query: { [index] writer in
+                if options.recursive { writer.appendFormField("recursive", "true") }
+                writer.appendFormField("wait", "true")
+                if let index { writer.appendFormField("waitIndex", decimal: index) }
+            },
+            form: nil, isIdempotent: true, isLongPoll: true)
     }
 
     private static func validate(prevValue: String?, prevIndex: UInt64?) throws(EtcdOptionError) {
         if prevValue?.isEmpty == true { throw EtcdOptionError(kind: .emptyPrevValue) }
         if prevIndex == 0 { throw EtcdOptionError(kind: .zeroPrevIndex) }
+    }
+
+    /// The `ttl` form field of a write: absent, empty (`ttl=`, clears the TTL) or whole
+    /// seconds, checked before anything is written.
+    private enum FormTTL {
+        case absent, clear, seconds(Int64)
+
+        init(_ ttl: TTL?) throws(EtcdOptionError) {
+            switch ttl {
+            case nil: self = .absent
+            case .clear: self = .clear
+            case .after(let duration): self = .seconds(try TTL.wholeSeconds(duration))
+            }
+        }
+
+        func write(to writer: inout KeysByteWriter) {
+            switch self {
+            case .absent: break
+            case .clear: writer.appendFormField("ttl", "")
+            case .seconds(let seconds): writer.appendFormField("ttl", decimal: seconds)
+            }
+        }
     }
 }

@@ -56,40 +56,51 @@ enum KeysResponseDecoder {
                 kind: .invalidBody, endpoint: endpoint, status: status,
                 detail: "the response JSON has no \"action\"", body: body)
         }
-        let clusterID = headerValue(headers, "X-Etcd-Cluster-Id")
+        let fields = HeaderFields(headers)
         return Response(
             action: action,
             node: wire.node,
             prevNode: wire.prevNode,
-            index: headerIndex(headers, "X-Etcd-Index"),
-            clusterID: clusterID?.isEmpty == false ? clusterID : nil,
-            raftIndex: headerIndex(headers, "X-Raft-Index"),
-            raftTerm: headerIndex(headers, "X-Raft-Term"))
+            index: fields.index,
+            clusterID: fields.clusterID,
+            raftIndex: fields.raftIndex,
+            raftTerm: fields.raftTerm)
+    }
+
+    /// The four headers a ``Response`` keeps: names compared ASCII case-insensitively on their
+    /// UTF-8 bytes, the first header of each name taken (a later duplicate is ignored even when
+    /// the first is not a number), numbers read as ``headerIndex(_:_:)`` reads them.
+    struct HeaderFields {
+        /// `X-Etcd-Index`.
+        var index: UInt64?
+        /// `X-Etcd-Cluster-Id`; `nil` when missing or empty.
+        var clusterID: String?
+        /// `X-Raft-Index`.
+        var raftIndex: UInt64?
+        /// `X-Raft-Term`.
+        var raftTerm: UInt64?
+
+        init(_ headers: HTTPHeaders) {
+            index = KeysResponseDecoder.headerIndex(headers, "X-Etcd-Index")
+            let clusterID = KeysResponseDecoder.headerValue(headers, "X-Etcd-Cluster-Id")
+            self.clusterID = clusterID?.isEmpty == false ? clusterID : nil
+            raftIndex = KeysResponseDecoder.headerIndex(headers, "X-Raft-Index")
+            raftTerm = KeysResponseDecoder.headerIndex(headers, "X-Raft-Term")
+        }
+    }
+
+    /// `value` as an unsigned decimal number, spaces and tabs around it ignored (see
+    /// ``headerIndex(_:_:)``).
+    @inline(__always)
+    static func decimal(_ value: String) -> UInt64? {
+        withUTF8Bytes(of: value) { $0.decimalUInt64() }
     }
 
     /// A header's value as an unsigned decimal number, spaces and tabs around it ignored; `nil`
     /// when missing, empty, signed, above `UInt64.max`, or not a number (Go's client fails the
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
     static func headerIndex(_ headers: HTTPHeaders, _ name: StaticString) -> UInt64? {
-        headers.withFirstValue(named: name) { raw -> UInt64? in
-            var value: UInt64 = 0
-            var sawDigit = false
-            var sawSpaceAfterDigits = false
-            for byte in raw {
-                if byte == 0x20 || byte == 0x09 {
-                    sawSpaceAfterDigits = sawDigit
-                    continue
-                }
-                let digit = byte &- 0x30
-                guard digit < 10, !sawSpaceAfterDigits else { return nil }
-                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-                guard !overflow1, !overflow2 else { return nil }
-                value = sum
-                sawDigit = true
-            }
-            return sawDigit ? value : nil
-        } ?? nil
+        headers.withFirstValue(named: name) { $0.assumingMemoryBound(to: UInt8.self).decimalUInt64() } ?? nil
     }
 
     /// The value of the first header named `name`, compared ASCII case-insensitively.

@@ -72,7 +72,7 @@ struct KeysWireBody: Sendable {
                 do throws(EtcdJSONError) {
                     let isNull = reader.consumeNull()
                     switch field {
-                    case .action: action = isNull ? nil : Action(rawValue: try reader.readString())
+                    case .action: action = isNull ? nil : try reader.readStringContent { Action(jsonBytes: $0) }
                     case .node: node = isNull ? nil : try Node(reading: &reader)
                     case .prevNode: prevNode = isNull ? nil : try Node(reading: &reader)
                     case .errorCode: errorCode = isNull ? nil : try reader.readInteger(Int.self)
@@ -90,5 +90,23 @@ struct KeysWireBody: Sendable {
             more = try reader.nextMember()
         }
         if let failure = failures.first { throw failure }
+    }
+}
+
+extension Action {
+    /// The action named by `bytes` (a JSON string's valid UTF-8 content), as
+    /// ``init(rawValue:)`` maps it, without making a `String` for a known action.
+    init(jsonBytes bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 3 where bytes.isName("get"): self = .get
+        case 3 where bytes.isName("set"): self = .set
+        case 6 where bytes.isName("create"): self = .create
+        case 6 where bytes.isName("update"): self = .update
+        case 6 where bytes.isName("delete"): self = .delete
+        case 6 where bytes.isName("expire"): self = .expire
+        case 14 where bytes.isName("compareAndSwap"): self = .compareAndSwap
+        case 16 where bytes.isName("compareAndDelete"): self = .compareAndDelete
+        default: self = .unknown(String(decoding: bytes, as: UTF8.self))
+        }
     }
 }
