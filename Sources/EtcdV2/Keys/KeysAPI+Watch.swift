@@ -1,7 +1,7 @@
 import CurlTransport
 
 /// One element of a watch.
-public enum WatchEvent: Sendable {
+public indirect enum WatchEvent: Sendable {
     /// A change, in index order.
     case change(Response)
     /// etcd no longer had the events since the last index (more than 1,000 writes happened in
