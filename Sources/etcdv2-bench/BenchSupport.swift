@@ -22,6 +22,14 @@ enum BenchSupport {
         return -1
     }
 
+    /// glibc's `malloc_stats()` (per-arena system and in-use bytes, on stderr), looked up at run
+    /// time since Swift's Glibc module does not import `<malloc.h>`. Diagnostics only.
+    static func printMallocStats(_ label: String) {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_stats") else { return }
+        FileHandle.standardError.write(Data("malloc_stats \(label):\n".utf8))
+        unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)()
+    }
+
     /// Prints one JSON object on stdout, with the client's name.
     static func emit(_ fields: [String: Any]) {
         var fields = fields

@@ -23,6 +23,8 @@ struct WatchersCommand: AsyncParsableCommand {
         let start = try await keys.set(dir + "/_start", value: "x")
         let startIndex = start.index ?? start.node?.modifiedIndex ?? 0
         let baseline = await storeWatchers(endpoints[0], statsTransport) ?? 0
+        let mallocStats = BenchSupport.environment("ANCHOR_WATCH_MALLOC_STATS", default: "0") == "1"
+        if mallocStats { BenchSupport.printMallocStats("base") }
         let rssBase = BenchSupport.statusKB("VmRSS")
         let cpu0 = BenchSupport.cpu()
 
@@ -71,6 +73,7 @@ struct WatchersCommand: AsyncParsableCommand {
         let establishDuration = ContinuousClock.now - establishStart
         try await Task.sleep(for: .milliseconds(200))
         let rssEstablished = BenchSupport.statusKB("VmRSS")
+        if mallocStats { BenchSupport.printMallocStats("established") }
         let cpuEstablished = BenchSupport.cpu()
         var fields: [String: Any] = [
             "test": "watchers", "w": w, "transport": benchTransportDescription + "; one long poll per watch",
@@ -79,7 +82,13 @@ struct WatchersCommand: AsyncParsableCommand {
             "rss_base_kb": rssBase, "rss_established_kb": rssEstablished,
             "kb_per_watcher": Double(rssEstablished - rssBase) / Double(max(w, 1)),
             "establish_cpu_s": (cpuEstablished.user + cpuEstablished.system) - (cpu0.user + cpu0.system),
+            "threads": BenchSupport.statusKB("Threads"),
         ]
+        if BenchSupport.environment("ANCHOR_WATCH_EXIT_AFTER_ESTABLISH", default: "0") == "1" {
+            // For heap profilers: what is still allocated at exit is the established state.
+            BenchSupport.emit(fields)
+            Foundation.exit(0)
+        }
         guard established else {
             fields["ok"] = false
             if let error = counters.firstError.withLock({ $0 }) { fields["first_error"] = error }

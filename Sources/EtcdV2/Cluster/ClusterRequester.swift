@@ -30,6 +30,11 @@ final class ClusterRequester: Sendable {
     ///
     /// - Parameter timeout: The caller's limit across every endpoint; running out throws
     ///   ``EtcdDeadlineExceeded``.
+    ///
+    /// A watch's long poll waits inside this call, so its async frame (and ``attempt``'s) stays
+    /// allocated for as long as the watch is idle: the decisions after each attempt are made
+    /// in the synchronous ``conclude(_:endpoint:position:attempts:isIdempotent:timeout:failures:)``,
+    /// which keeps the errors and responses it inspects out of the frame.
     func send(
         _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
         isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
@@ -40,59 +45,90 @@ final class ClusterRequester: Sendable {
         var failures: [EtcdClusterError.Failure] = []
         for (position, index) in attempts.plan.order.enumerated() {
             let endpoint = attempts.endpoints[index]
-            let outcome: FailoverPolicy.Outcome
-            let failure: any Error & Sendable
-            do {
-                let (response, answeredBy) = try await attempt(
-                    Hop(method: method, endpoint: endpoint, pathAndQuery: pathAndQuery, body: body),
-                    headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline)
-                if let received = response.headers.first(named: "X-Etcd-Cluster-Id"),
-                    let mismatch = state.checkClusterID(received, from: endpoint)
-                {
-                    (outcome, failure) = (.rejected, mismatch)
-                } else {
-                    switch FailoverPolicy.decide(.answered(status: response.status), isIdempotent: isIdempotent) {
-                    case .answer:
-                        if response.status >= 500 {
-                            state.recordFailure(endpoint, Self.serverError(response, endpoint: answeredBy), at: .now)
-                        } else {
-                            state.recordSuccess(endpoint, plannedAt: attempts.pinGeneration)
-                        }
-                        return (response, answeredBy)
-                    case .tryNext, .stop:
-                        (outcome, failure) = (.answered(status: response.status), Self.serverError(response, endpoint: answeredBy))
-                    }
-                }
-            } catch let error as TransportError {
-                let transportError = EtcdTransportError(error)
-                if error.kind == .deadlineExceeded, let timeout {
-                    // The caller's limit, not the endpoint's fault; a probe tells which it was.
-                    state.requestProbe(endpoint)
-                    failures.append(.init(endpoint: endpoint, error: transportError))
-                    throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
-                }
-                (outcome, failure) = (.transportFailed(delivery: transportError.delivery), transportError)
-            } catch let error as LongPollMoved {
-                (outcome, failure) = (.transportFailed(delivery: .notSent), error.reason)
-            } catch let error as EtcdRedirectError {
-                (outcome, failure) = (.rejected, error)
-            }
-            state.recordFailure(endpoint, failure, at: .now)
-            if position == 0 { leaderLocator?.refresh(using: self) }
-            switch FailoverPolicy.decide(outcome, isIdempotent: isIdempotent) {
-            case .tryNext, .answer:
-                failures.append(.init(endpoint: endpoint, error: failure))
-            case .stop:
-                if let transportError = failure as? EtcdTransportError {
-                    throw EtcdOutcomeUnknownError(endpoint: endpoint, cause: transportError, earlierFailures: failures)
-                }
-                throw failure
+            let result = await attemptResult(
+                Hop(method: method, endpoint: endpoint, pathAndQuery: pathAndQuery, body: body),
+                headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline)
+            if let answer = try conclude(
+                result, endpoint: endpoint, position: position, attempts: attempts, isIdempotent: isIdempotent,
+                timeout: timeout, failures: &failures)
+            {
+                return answer
             }
             if let deadline, let timeout, ContinuousClock.now >= deadline {
                 throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
             }
         }
         throw EtcdClusterError(failures: failures + attempts.skippedFailures)
+    }
+
+    /// ``attempt(_:headers:isIdempotent:isLongPoll:deadline:)``, with its error as a value.
+    @inline(never)
+    private func attemptResult(
+        _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
+        deadline: ContinuousClock.Instant?
+    ) async -> Result<(TransportResponse, String), any Error> {
+        do {
+            return .success(try await attempt(first, headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// What one endpoint's attempt means for the request: the answer to return, `nil` to go
+    /// on to the next endpoint (the failure appended to `failures`), or an error to throw.
+    @inline(never)
+    private func conclude(
+        _ result: Result<(TransportResponse, String), any Error>, endpoint: String, position: Int,
+        attempts: ClusterState.Attempts, isIdempotent: Bool, timeout: Duration?,
+        failures: inout [EtcdClusterError.Failure]
+    ) throws -> (response: TransportResponse, endpoint: String)? {
+        let outcome: FailoverPolicy.Outcome
+        let failure: any Error & Sendable
+        do {
+            let (response, answeredBy) = try result.get()
+            if let received = response.headers.first(named: "X-Etcd-Cluster-Id"),
+                let mismatch = state.checkClusterID(received, from: endpoint)
+            {
+                (outcome, failure) = (.rejected, mismatch)
+            } else {
+                switch FailoverPolicy.decide(.answered(status: response.status), isIdempotent: isIdempotent) {
+                case .answer:
+                    if response.status >= 500 {
+                        state.recordFailure(endpoint, Self.serverError(response, endpoint: answeredBy), at: .now)
+                    } else {
+                        state.recordSuccess(endpoint, plannedAt: attempts.pinGeneration)
+                    }
+                    return (response, answeredBy)
+                case .tryNext, .stop:
+                    (outcome, failure) = (.answered(status: response.status), Self.serverError(response, endpoint: answeredBy))
+                }
+            }
+        } catch let error as TransportError {
+            let transportError = EtcdTransportError(error)
+            if error.kind == .deadlineExceeded, let timeout {
+                // The caller's limit, not the endpoint's fault; a probe tells which it was.
+                state.requestProbe(endpoint)
+                failures.append(.init(endpoint: endpoint, error: transportError))
+                throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
+            }
+            (outcome, failure) = (.transportFailed(delivery: transportError.delivery), transportError)
+        } catch let error as LongPollMoved {
+            (outcome, failure) = (.transportFailed(delivery: .notSent), error.reason)
+        } catch let error as EtcdRedirectError {
+            (outcome, failure) = (.rejected, error)
+        }
+        state.recordFailure(endpoint, failure, at: .now)
+        if position == 0 { leaderLocator?.refresh(using: self) }
+        switch FailoverPolicy.decide(outcome, isIdempotent: isIdempotent) {
+        case .tryNext, .answer:
+            failures.append(.init(endpoint: endpoint, error: failure))
+            return nil
+        case .stop:
+            if let transportError = failure as? EtcdTransportError {
+                throw EtcdOutcomeUnknownError(endpoint: endpoint, cause: transportError, earlierFailures: failures)
+            }
+            throw failure
+        }
     }
 
     /// One request line: where it goes and what it carries.
@@ -110,24 +146,35 @@ final class ClusterRequester: Sendable {
     ) async throws -> (TransportResponse, String) {
         let start = ContinuousClock.now
         let headerDeadline = isLongPoll ? nil : configuration.headerTimeoutPerRequest.map { start + $0 }
-        let credentials = configuration.credentials.map { BasicCredentials(username: $0.username, password: $0.password) }
         var hop = first
         var redirects = 0
         while true {
-            let now = ContinuousClock.now
-            let request = TransportRequest(
-                method: hop.method, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery, headers: headers,
-                body: hop.body,
-                headerTimeout: headerDeadline.map { max($0 - now, .milliseconds(1)) },
-                deadline: deadline.map { max($0 - now, .zero) },
-                isIdempotent: isIdempotent, isLongPoll: isLongPoll,
-                // Never to another origin than the configured endpoint's.
-                credentials: RedirectResolver.isSameOrigin(hop.endpoint, first.endpoint) ? credentials : nil
-            )
+            let request = transportRequest(
+                hop, first: first, headers: headers, headerDeadline: headerDeadline, deadline: deadline,
+                isIdempotent: isIdempotent, isLongPoll: isLongPoll)
             let response = try await isLongPoll ? executeLongPoll(request, on: first.endpoint) : transport.execute(request)
             guard RedirectResolver.isRedirect(response.status) else { return (response, hop.endpoint) }
             hop = try nextHop(after: response, from: hop, origin: first.endpoint, redirects: &redirects)
         }
+    }
+
+    /// The transport request for `hop`, with what is left of the header timeout and the deadline.
+    @inline(never)
+    private func transportRequest(
+        _ hop: Hop, first: Hop, headers: [HTTPHeader], headerDeadline: ContinuousClock.Instant?,
+        deadline: ContinuousClock.Instant?, isIdempotent: Bool, isLongPoll: Bool
+    ) -> TransportRequest {
+        let now = ContinuousClock.now
+        let credentials = configuration.credentials.map { BasicCredentials(username: $0.username, password: $0.password) }
+        return TransportRequest(
+            method: hop.method, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery, headers: headers,
+            body: hop.body,
+            headerTimeout: headerDeadline.map { max($0 - now, .milliseconds(1)) },
+            deadline: deadline.map { max($0 - now, .zero) },
+            isIdempotent: isIdempotent, isLongPoll: isLongPoll,
+            // Never to another origin than the configured endpoint's.
+            credentials: RedirectResolver.isSameOrigin(hop.endpoint, first.endpoint) ? credentials : nil
+        )
     }
 
     private func nextHop(after response: TransportResponse, from hop: Hop, origin: String, redirects: inout Int) throws -> Hop {

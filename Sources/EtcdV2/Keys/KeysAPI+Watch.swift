@@ -1,7 +1,7 @@
 import CurlTransport
 
 /// One element of a watch.
-public enum WatchEvent: Sendable {
+public indirect enum WatchEvent: Sendable {
     /// A change, in index order.
     case change(Response)
     /// etcd no longer had the events since the last index (more than 1,000 writes happened in
@@ -64,47 +64,32 @@ public struct EtcdWatch: AsyncSequence, Sendable {
         ///
         /// - Throws: ``EtcdError`` (other than a handled 401), ``EtcdResponseError`` for an
         ///   answer that is not an etcd v2 event (garbage, or an event without a node).
+        ///
+        /// Async frames live in the task's allocator for as long as the long poll waits, and
+        /// every value that an async function keeps across an `await` (or merely takes the
+        /// address of) gets its own slot in its frame: with thousands of idle watches that is
+        /// most of their memory. So the work around the one `await` that waits is done in
+        /// synchronous helpers, and the rare paths (resync, backoff) in async functions of
+        /// their own, whose frames exist only while they run.
         public mutating func next() async throws -> WatchEvent? {
             while !Task.isCancelled {
-                do {
-                    let request = try KeysRequestBuilder.watch(
-                        key: watch.key, options: WatchOptions(recursive: watch.options.recursive),
-                        waitIndex: waitIndex, prefix: watch.keys.prefix)
-                    let (response, endpoint) = try await watch.keys.requester.send(
-                        .get, request.pathAndQuery, isIdempotent: true, isLongPoll: true)
+                switch await poll() {
+                case .event(let event, let nextIndex):
+                    failures = 0
+                    waitIndex = nextIndex
+                    return event
+                case .emptyPoll:
                     // An empty 200: etcd ended the long poll without an event; poll again (after a
                     // backoff if it keeps happening, so a misbehaving server cannot cause a hot loop).
-                    if response.status == 200 && response.body.isEmpty {
-                        failures += 1
-                        if failures > 1, !(await backOff()) { return nil }
-                        continue
-                    }
-                    let decoded = try KeysResponseDecoder.decode(
-                        status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
-                    guard let node = decoded.node else {
-                        throw EtcdResponseError(
-                            kind: .invalidBody, endpoint: endpoint, status: response.status,
-                            detail: "a watch event without a node", body: response.body)
-                    }
-                    failures = 0
-                    waitIndex = node.modifiedIndex &+ 1
-                    return .change(decoded)
-                } catch is CancellationError {
+                    failures += 1
+                    if failures > 1, !(await backOff()) { return nil }
+                case .cancelled:
                     return nil
-                } catch let error as EtcdError where error.isEventIndexCleared && watch.policy == .resync {
-                    let current = try await watch.keys.get(watch.key, options: GetOptions(recursive: watch.options.recursive, quorum: true))
-                    waitIndex = (current.index ?? error.index) &+ 1
-                    return .resynced(current)
-                } catch let error as EtcdError {
+                case .indexCleared(let index):
+                    return try await resync(clearedAt: index)
+                case .fatal(let error):
                     throw error
-                } catch let error as EtcdKeyError {
-                    throw error
-                } catch let error as EtcdOptionError {
-                    throw error
-                } catch let error as EtcdResponseError {
-                    // Not an etcd v2 answer (garbage, a node-less event): retrying cannot help.
-                    throw error
-                } catch {
+                case .transient:
                     // Transport failures and cluster errors: retry from the same index after a
                     // backoff, so a restart or a dropped connection loses no event.
                     failures += 1
@@ -114,7 +99,86 @@ public struct EtcdWatch: AsyncSequence, Sendable {
             return nil
         }
 
+        /// What one long poll ended with.
+        private enum Step {
+            /// `WatchEvent` is `indirect`: one pointer wide, however large a `Response` is.
+            case event(WatchEvent, nextIndex: UInt64)
+            case emptyPoll
+            case cancelled
+            /// etcd error 401 under ``EventIndexClearedPolicy/resync``; the error's index.
+            case indexCleared(UInt64)
+            case fatal(any Error)
+            case transient
+        }
+
+        /// One long poll and what it ended with; never throws.
+        @inline(never)
+        private func poll() async -> Step {
+            let pathAndQuery: String
+            do {
+                pathAndQuery = try Self.pathAndQuery(watch, waitIndex)
+            } catch {
+                return Self.step(for: error, policy: watch.policy)
+            }
+            do {
+                let (response, endpoint) = try await watch.keys.requester.send(
+                    .get, pathAndQuery, isIdempotent: true, isLongPoll: true)
+                return try Self.step(for: response, endpoint: endpoint)
+            } catch {
+                return Self.step(for: error, policy: watch.policy)
+            }
+        }
+
+        @inline(never)
+        private static func pathAndQuery(_ watch: EtcdWatch, _ waitIndex: UInt64?) throws -> String {
+            try KeysRequestBuilder.watch(
+                key: watch.key, options: WatchOptions(recursive: watch.options.recursive),
+                waitIndex: waitIndex, prefix: watch.keys.prefix
+            ).pathAndQuery
+        }
+
+        /// Decodes a long poll's answer.
+        @inline(never)
+        private static func step(for response: TransportResponse, endpoint: String) throws -> Step {
+            if response.status == 200 && response.body.isEmpty { return .emptyPoll }
+            let decoded = try KeysResponseDecoder.decode(
+                status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
+            guard let node = decoded.node else {
+                throw EtcdResponseError(
+                    kind: .invalidBody, endpoint: endpoint, status: response.status,
+                    detail: "a watch event without a node", body: response.body)
+            }
+            return .event(.change(decoded), nextIndex: node.modifiedIndex &+ 1)
+        }
+
+        /// Which failures end the watch, which resync and which are retried.
+        @inline(never)
+        private static func step(for error: any Error, policy: EventIndexClearedPolicy) -> Step {
+            switch error {
+            case is CancellationError:
+                return .cancelled
+            case let error as EtcdError where error.isEventIndexCleared && policy == .resync:
+                return .indexCleared(error.index)
+            case is EtcdError, is EtcdKeyError, is EtcdOptionError:
+                return .fatal(error)
+            case is EtcdResponseError:
+                // Not an etcd v2 answer (garbage, a node-less event): retrying cannot help.
+                return .fatal(error)
+            default:
+                return .transient
+            }
+        }
+
+        /// Re-reads the key after etcd error 401 (quorum GET) and resumes after that read.
+        @inline(never)
+        private mutating func resync(clearedAt index: UInt64) async throws -> WatchEvent {
+            let current = try await watch.keys.get(watch.key, options: GetOptions(recursive: watch.options.recursive, quorum: true))
+            waitIndex = (current.index ?? index) &+ 1
+            return .resynced(current)
+        }
+
         /// Sleeps 50 ms doubling to 2 s with the failures in a row; `false` if cancelled.
+        @inline(never)
         private func backOff() async -> Bool {
             let delay = Swift.min(2_000, 50 << Swift.min(Swift.max(failures - 1, 0), 6))
             do {
