@@ -62,6 +62,27 @@ struct WatchEtcdTests {
         }
     }
 
+    @Test func aResyncOfAKeyThatDoesNotExistYetCarriesNoNodeAndResumes() async throws {
+        try await withClient { client, cluster in
+            let start = try await client.keys.set("/m/other", value: "start")
+            // The watched key is never written before the history is gone: the resync's
+            // quorum GET finds no key, which is a state, not an error.
+            for i in 0..<1100 { _ = try await client.keys.set("/m/other", value: "\(i)") }
+            let watcher = collect(2, from: client.keys.watch("/m/absent", options: .init(afterIndex: start.index)))
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await LoopbackHTTP.request("PUT", cluster.clientURL(0) + "/v2/keys/m/absent", body: "value=created")
+            let events = try await watcher.value
+            guard events.count == 2, case .resynced(let current) = events[0], case .change(let next) = events[1] else {
+                Issue.record("expected a resync then a change, got \(events)")
+                return
+            }
+            #expect(current.node == nil)
+            #expect((current.index ?? 0) > (start.index ?? 0) + 1000)
+            #expect(next.action == .set)
+            #expect(next.node?.value == "created")
+        }
+    }
+
     @Test func theFailPolicyThrowsEventIndexCleared() async throws {
         try await withClient { client, _ in
             let start = try await client.keys.set("/f/k", value: "start")

@@ -171,13 +171,21 @@ final class ClusterState: Sendable {
     }
 
     /// A probe found `endpoint` unhealthy: it cools down and its long polls are cancelled (the
-    /// requests carrying them move to another endpoint). Returns how many were moved.
+    /// requests carrying them move to another endpoint), if another endpoint is available:
+    /// with none (a single endpoint, or all the others cooling down too) a move would only
+    /// reconnect every watch to where it was. Returns how many were moved.
     @discardableResult
     func markUnhealthy(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) -> Int {
         let policy = healthCheck
         let cancels: [@Sendable () -> Void] = inner.withLock { state in
             state.health[endpoint, default: EndpointHealth()].recordFailure(error, at: now, policy: policy)
             state.health[endpoint]?.probeRequested = false
+            let elsewhere = state.endpoints.contains { other in
+                guard other != endpoint else { return false }
+                guard let until = state.health[other]?.coolingUntil else { return true }
+                return until <= now
+            }
+            guard elsewhere else { return [] }
             return state.longPolls[endpoint].map { Array($0.values) } ?? []
         }
         for cancel in cancels { cancel() }

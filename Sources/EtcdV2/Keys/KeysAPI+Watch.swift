@@ -6,7 +6,8 @@ public indirect enum WatchEvent: Sendable {
     case change(Response)
     /// etcd no longer had the events since the last index (more than 1,000 writes happened in
     /// between, error 401): the watch re-read the key (quorum GET) and resumes after that
-    /// read's `X-Etcd-Index`. Changes in between are lost; the response holds the current state.
+    /// read's `X-Etcd-Index`. Changes in between are lost; the response holds the current state
+    /// (its `node` is `nil` when the key does not exist).
     case resynced(Response)
 }
 
@@ -169,10 +170,17 @@ public struct EtcdWatch: AsyncSequence, Sendable {
             }
         }
 
-        /// Re-reads the key after etcd error 401 (quorum GET) and resumes after that read.
+        /// Re-reads the key after etcd error 401 (quorum GET) and resumes after that read. A key
+        /// that does not exist (yet) is a state too: the resync then carries no node, and the
+        /// watch resumes after the index etcd gave with its "key not found".
         @inline(never)
         private mutating func resync(clearedAt index: UInt64) async throws -> WatchEvent {
-            let current = try await watch.keys.get(watch.key, options: GetOptions(recursive: watch.options.recursive, quorum: true))
+            let current: Response
+            do {
+                current = try await watch.keys.get(watch.key, options: GetOptions(recursive: watch.options.recursive, quorum: true))
+            } catch let error as EtcdError where error.isKeyNotFound {
+                current = Response(action: .get, node: nil, prevNode: nil, index: error.index)
+            }
             waitIndex = (current.index ?? index) &+ 1
             return .resynced(current)
         }
