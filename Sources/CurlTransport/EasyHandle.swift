@@ -10,6 +10,12 @@ final class EasyHandle {
     let errorBuffer: UnsafeMutablePointer<CChar>
     /// What the constant options were set for; `nil` for a fresh or reset handle.
     var profile: EasyHandleProfile?
+    /// The method and body options last set (`nil`: none since the handle was made or reset),
+    /// so that a GET after a GET sets none again.
+    var lastMethod: HTTPMethod?
+    var lastHadBody = false
+    /// Whether `CURLOPT_HTTPHEADER` points at a list (of the last transfer).
+    var hasHeaderList = false
 
     init?() {
         guard let raw = curl_easy_init() else { return nil }
@@ -28,6 +34,9 @@ final class EasyHandle {
         curl_easy_reset(raw)
         errorBuffer[0] = 0
         profile = nil
+        lastMethod = nil
+        lastHadBody = false
+        hasHeaderList = false
     }
 
     /// libcurl's detailed message for the last failure, or its generic text for `code`.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Follows the header lines libcurl hands to `CURLOPT_HEADERFUNCTION` and tells when the
 /// *final* response header block is complete.
 ///
@@ -66,7 +68,10 @@ package struct HeaderBlockParser: Sendable {
             // Obsolete line folding: continues the previous field's value.
             return headers.appendToLastValue(Self.trimmed(line, 0, line.count)) ? .none : .malformed
         }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .malformed }
+        guard let base = line.baseAddress, let found = memchr(base, Int32(UInt8(ascii: ":")), line.count) else {
+            return .malformed
+        }
+        let colon = base.distance(to: UnsafeRawPointer(found))
         let name = Self.trimmed(line, 0, colon)
         guard !name.isEmpty else { return .malformed }
         headers.append(name: name, value: Self.trimmed(line, colon + 1, line.count))

@@ -49,7 +49,7 @@ extension Transfer {
     /// Feeds the header parser; at the end of the final block, disarms the header timeout and
     /// checks the announced body size against the cap.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
-        receivedResponseBytes = true
+        if !receivedResponseBytes { receivedResponseBytes = true }
         switch parser.consume(line: bytes) {
         case .none:
             return bytes.count

@@ -81,6 +81,10 @@ extension Transfer {
     }
 
     private func configureMethodAndBody(_ handle: EasyHandle) throws(SetoptFailure) {
+        // A bodiless GET after a bodiless GET: the handle is set up for it already.
+        if request.method == .get, request.body == nil, handle.lastMethod == .get, !handle.lastHadBody { return }
+        handle.lastMethod = request.method
+        handle.lastHadBody = request.body != nil
         // Back to a plain GET first: a reused handle still has the last request's method
         // (`CURLOPT_HTTPGET` clears `NOBODY`, upload and a POST, not a custom method).
         try handle.set(CURLOPT_HTTPGET, 1)
@@ -124,9 +128,11 @@ extension Transfer {
             list = curl_slist_append(list, "\(header.name): \(header.value)")
         }
         headerList = list
-        // Set even when empty: a reused handle still points at the last transfer's list, which
-        // is freed with that transfer.
+        // Set even when empty (unless it is already): a reused handle still points at the last
+        // transfer's list, which is freed with that transfer.
+        guard list != nil || handle.hasHeaderList else { return }
         try handle.check(ccurl_easy_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
+        handle.hasHeaderList = list != nil
     }
 
     /// Basic auth, and for `https://` the TLS material. libcurl verifies the server's chain
