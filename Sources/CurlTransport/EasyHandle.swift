@@ -2,9 +2,10 @@ internal import CCurl
 
 /// One libcurl easy handle and its error buffer, reused across transfers.
 ///
-/// Confined to the driver's queue, like every libcurl object here: libcurl "is thread safe
-/// but has no internal thread synchronization".
-final class EasyHandle {
+/// Confined to the driver's event loop, like every libcurl object here: libcurl "is thread
+/// safe but has no internal thread synchronization". That confinement is the unchecked
+/// `Sendable` claim (a timed-out transfer's handle is removed in a block posted to the loop).
+final class EasyHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     /// `CURLOPT_ERRORBUFFER`: libcurl writes a detailed message here when a transfer fails.
     let errorBuffer: UnsafeMutablePointer<CChar>

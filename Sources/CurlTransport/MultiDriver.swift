@@ -33,6 +33,8 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     var flushingKicks = false
     var deadlines = DeadlineQueue<ObjectIdentifier>()
     var running: [ObjectIdentifier: Transfer] = [:]
+    /// `CURLMOPT_MAXCONNECTS` as last set: raised with the transfers in flight (``raiseConnectionLimit()``).
+    private var connectionLimit = 0
     private var idleHandles: [EasyHandle] = []
     private let maxIdleHandles = 64
     private(set) var isShutDown = false
@@ -63,6 +65,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         // The default (4 × handles added) shrinks whenever transfers finish and closes idle
         // connections that the next requests would have reused.
         check(ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections), "CURLMOPT_MAXCONNECTS")
+        connectionLimit = configuration.maxCachedConnections
 
         loop.handler = self
         try loop.start(name: "etcd-curl-loop")
@@ -106,11 +109,26 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         transfer.state = .running(handle)
         transfer.driver = self
         running[ObjectIdentifier(transfer)] = transfer
+        raiseConnectionLimit()
         arm(transfer)
         if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_add_handle(multi, handle.raw), in: "curl_multi_add_handle") {
             complete(transfer, .failure(transfer.error(.other, message: message)))
         }
         flushPendingKick()
+    }
+
+    /// Keeps libcurl's connection cache larger than the connections in use. libcurl 7.88 counts
+    /// connections in use against `CURLMOPT_MAXCONNECTS` too, and past the limit every finished
+    /// transfer makes it walk every connection for the oldest idle one to close: with thousands
+    /// of watches that walk was most of the client's CPU while events arrived (`docs/performance.md`).
+    /// The limit only grows, in doublings, to at least ``TransportConfiguration/maxCachedConnections``
+    /// more than the most transfers ever in flight at once; libcurl still closes a connection
+    /// idle for longer than `CURLOPT_MAXAGE_CONN` (118 s).
+    private func raiseConnectionLimit() {
+        let wanted = running.count + configuration.maxCachedConnections
+        guard wanted > connectionLimit, let multi else { return }
+        connectionLimit = max(wanted, connectionLimit * 2)
+        check(ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, connectionLimit), "CURLMOPT_MAXCONNECTS")
     }
 
     /// Task cancellation: removes the transfer at once, or marks it so ``start(_:continuation:)``
@@ -130,19 +148,35 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         guard case .running(let handle) = transfer.state else { return }
         disarm(transfer)
         running[ObjectIdentifier(transfer)] = nil
-        if let multi {
-            if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_remove_handle(multi, handle.raw), in: "curl_multi_remove_handle") {
-                logger.error("libcurl failed to remove a transfer", metadata: ["error": "\(message)"])
-            }
-        }
         statistics.completedTransfers += 1
+        if logsTransfers { log(transfer, result) }
+        if case .failure(let error as TransportError) = result, error.kind == .headerTimeout || error.kind == .deadlineExceeded {
+            // Removing a timed-out transfer closes its connection, and closing a loopback TCP
+            // connection runs the peer's side of it in this call (it took 0.1–0.5 ms against
+            // the benchmark's black-hole server). The caller hears of its timeout first; the
+            // handle leaves the multi handle right after (posted behind the caller's task when
+            // that runs on this loop), and keeps the transfer alive until then. libcurl may still
+            // call back for it meanwhile; a finished transfer ignores that.
+            finish(transfer, result)
+            loop.execute { [self] in
+                withExtendedLifetime(transfer) { remove(handle) }
+            }
+            return
+        }
+        remove(handle)
         // Only a handle whose transfer succeeded is reused: after some failures libcurl 7.88
         // keeps per-transfer state that `curl_easy_reset` does not clear (its receive buffer,
         // which then makes CURLOPT_BUFFERSIZE fail), and failures are rare enough to pay for
         // a fresh handle.
         if case .success = result { recycle(handle) }
-        if logsTransfers { log(transfer, result) }
         finish(transfer, result)
+    }
+
+    private func remove(_ handle: EasyHandle) {
+        guard let multi else { return }
+        if case .fatal(let message) = CurlCodes.disposition(of: curl_multi_remove_handle(multi, handle.raw), in: "curl_multi_remove_handle") {
+            logger.error("libcurl failed to remove a transfer", metadata: ["error": "\(message)"])
+        }
     }
 
     private func finish(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
