@@ -97,7 +97,9 @@ struct HeaderTimeoutCommand: AsyncParsableCommand {
         return Task {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<workers {
-                    group.addTask(executorPreference: benchOnLoop ? transport.executor : nil) {
+                    // On the pool: "other requests in flight on the same transport", not other
+                    // work on its I/O thread (which would delay the measuring task itself).
+                    group.addTask {
                         let request = TransportRequest(method: .get, endpoint: endpoint, pathAndQuery: "/v2/keys/bench")
                         while !Task.isCancelled {
                             _ = try? await transport.execute(request)
