@@ -88,18 +88,9 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
 
     private func withFirstValue<Result>(named wanted: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
         bytes.withUnsafeBytes { all in
-            for field in fields where Int(field.nameEnd - field.nameStart) == wanted.count {
-                let start = Int(field.nameStart)
-                var matches = true
-                for i in 0..<wanted.count where all[start + i] != wanted[i] {
-                    let x = all[start + i] &- 65 < 26 ? all[start + i] | 0x20 : all[start + i]
-                    let y = wanted[i] &- 65 < 26 ? wanted[i] | 0x20 : wanted[i]
-                    if x != y {
-                        matches = false
-                        break
-                    }
-                }
-                if matches {
+            for field in fields {
+                let name = UnsafeRawBufferPointer(rebasing: all[Int(field.nameStart)..<Int(field.nameEnd)])
+                if asciiCaseInsensitiveEquals(name, wanted) {
                     return body(UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)]))
                 }
             }

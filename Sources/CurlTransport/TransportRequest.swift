@@ -29,31 +29,27 @@ package struct HTTPHeader: Sendable, Hashable {
     }
 }
 
-extension Array where Element == HTTPHeader {
-    /// The value of the first header named `name` (compared case-insensitively), if any.
-    package func first(named name: String) -> String? {
-        first { $0.name.caseInsensitiveEquals(name) }?.value
-    }
-}
-
 extension String {
-    /// ASCII case-insensitive comparison, enough for HTTP field names. Works on the UTF-8
-    /// buffers directly: it runs for every header lookup of every response.
+    /// ASCII case-insensitive comparison, enough for HTTP field names and hex IDs. Works on the
+    /// UTF-8 buffers directly: it runs for every response.
     package func caseInsensitiveEquals(_ other: String) -> Bool {
         var lhs = self
         var rhs = other
         return lhs.withUTF8 { a in
-            rhs.withUTF8 { b in
-                guard a.count == b.count else { return false }
-                for i in 0..<a.count where a[i] != b[i] {
-                    let x = a[i] &- 65 < 26 ? a[i] | 0x20 : a[i]
-                    let y = b[i] &- 65 < 26 ? b[i] | 0x20 : b[i]
-                    if x != y { return false }
-                }
-                return true
-            }
+            rhs.withUTF8 { b in asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) }
         }
     }
+}
+
+/// Whether `a` and `b` hold the same bytes, ASCII letters compared case-insensitively.
+func asciiCaseInsensitiveEquals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for i in 0..<a.count where a[i] != b[i] {
+        let x = a[i] &- 65 < 26 ? a[i] | 0x20 : a[i]
+        let y = b[i] &- 65 < 26 ? b[i] | 0x20 : b[i]
+        if x != y { return false }
+    }
+    return true
 }
 
 /// Basic-auth credentials, handed to libcurl and never logged.

@@ -11,22 +11,6 @@ func withUTF8Bytes<Result>(of string: String, _ body: (UnsafeBufferPointer<UInt8
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Whether the bytes are `name`, ASCII letters compared case-insensitively (HTTP field
-    /// names); every other byte must match exactly.
-    @inline(__always)
-    func equalsFieldName(_ name: StaticString) -> Bool {
-        guard count == name.utf8CodeUnitCount else { return false }
-        let expected = name.utf8Start
-        for index in 0..<count {
-            let byte = self[index]
-            let wanted = expected[index]
-            guard byte == wanted || (byte | 0x20 == wanted | 0x20 && (byte | 0x20) &- 0x61 < 26) else {
-                return false
-            }
-        }
-        return true
-    }
-
     /// The bytes as an unsigned decimal number, spaces and tabs around it ignored; `nil` when
     /// empty, signed, above `UInt64.max`, or not a number.
     @inline(__always)

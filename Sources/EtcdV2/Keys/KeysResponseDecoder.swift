@@ -89,13 +89,6 @@ enum KeysResponseDecoder {
         }
     }
 
-    /// `value` as an unsigned decimal number, spaces and tabs around it ignored (see
-    /// ``headerIndex(_:_:)``).
-    @inline(__always)
-    static func decimal(_ value: String) -> UInt64? {
-        withUTF8Bytes(of: value) { $0.decimalUInt64() }
-    }
-
     /// A header's value as an unsigned decimal number, spaces and tabs around it ignored; `nil`
     /// when missing, empty, signed, above `UInt64.max`, or not a number (Go's client fails the
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
