@@ -24,6 +24,51 @@ import Testing
         await client.shutdown()
     }
 
+    /// etcd answers 500 to a configuration change its raft leader dropped (one proposed while
+    /// the previous change was not yet applied there); update and remove, which change nothing
+    /// when repeated, go on to the next member.
+    @Test func anUpdateOrRemoveAnswered500GoesOnToTheNextMember() async throws {
+        let failing = try LoopbackServer(
+            .respond(status: 500, headers: ["Content-Type": "application/json"], body: #"{"message":"Internal Server Error"}"#))
+        defer { failing.shutdown() }
+        let other = try LoopbackServer(
+            .respond(status: 404, headers: ["Content-Type": "application/json"], body: #"{"message":"No such member: deadbeef"}"#))
+        defer { other.shutdown() }
+        // A new client for each call, so each starts on the failing member.
+        func firstOnTheFailingMember<T>(_ call: (EtcdClient) async throws -> T) async throws -> EtcdMembersError? {
+            let client = try EtcdClient(configuration: .init(endpoints: [failing.url, other.url], shuffleEndpoints: false))
+            let error = await typedError(EtcdMembersError.self) { _ = try await call(client) }
+            await client.shutdown()
+            return error
+        }
+        let update = try await firstOnTheFailingMember {
+            try await $0.members.update(id: "deadbeef", peerURLs: ["http://127.0.0.1:9"])
+        }
+        #expect(update?.kind == .memberNotFound)
+        #expect(update?.endpoint == other.url)
+        let remove = try await firstOnTheFailingMember { try await $0.members.remove(id: "deadbeef") }
+        #expect(remove?.kind == .memberNotFound)
+        #expect(remove?.endpoint == other.url)
+        #expect(failing.receivedRequests.map(\.method) == ["PUT", "DELETE"])
+        #expect(other.receivedRequests.map(\.method) == ["PUT", "DELETE"])
+        // An add is sent once: the 500 is its answer.
+        let add = try await firstOnTheFailingMember { try await $0.members.add(peerURL: "http://10.0.0.4:2380") }
+        #expect(add?.kind == .serverError(500))
+        #expect(add?.endpoint == failing.url)
+        #expect(other.requestsReceived == 2)
+
+        // Refused by every member: the refusal, not the cluster error.
+        let alsoFailing = try LoopbackServer(
+            .respond(status: 500, headers: ["Content-Type": "application/json"], body: #"{"message":"Internal Server Error"}"#))
+        defer { alsoFailing.shutdown() }
+        let refusing = try EtcdClient(configuration: .init(endpoints: [failing.url, alsoFailing.url], shuffleEndpoints: false))
+        let refused = await typedError(EtcdMembersError.self) { try await refusing.members.remove(id: "deadbeef") }
+        #expect(refused?.kind == .serverError(500))
+        #expect(refused?.endpoint == failing.url)
+        #expect(refused?.message == "Internal Server Error, according to \(failing.url), \(alsoFailing.url)")
+        await refusing.shutdown()
+    }
+
     @Test func aCallTimeoutBoundsTheWholeCall() async throws {
         let first = try LoopbackServer(.blackHole)
         defer { first.shutdown() }

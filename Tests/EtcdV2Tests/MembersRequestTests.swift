@@ -17,11 +17,11 @@ struct MembersRequestTests {
         #expect(update.method == .put)
         #expect(update.path == "/v2/members/8e9e05c52164694d")
         #expect(update.bodyText == #"{"peerURLs":["http://a:1","https://b:2"]}"#)
-        #expect(!update.isIdempotent)
+        #expect(update.isIdempotent)
         let remove = try MembersRequestBuilder.remove(id: "ABC")
-        #expect(remove == AdminRequest(method: .delete, path: "/v2/members/ABC"))
+        #expect(remove == AdminRequest(method: .delete, path: "/v2/members/ABC", isIdempotent: true))
         #expect(remove.headers.isEmpty)
-        #expect(!remove.isIdempotent)
+        #expect(remove.isIdempotent)
         #expect(MembersRequestBuilder.list().isIdempotent)
     }
 

@@ -146,4 +146,30 @@ struct MembersResponseTests {
             #expect(MembersResponseDecoder.noLeader(from: EtcdClusterError(failures: failures)) == nil)
         }
     }
+
+    @Test func aChangeRefusedByEveryMemberThatAnsweredIsAServerError() throws {
+        let refused = Array(#"{"message":"Internal Server Error"}"#.utf8)
+        let all = EtcdClusterError(failures: [
+            answered(500, refused, at: "http://a:1"), unreachable("http://b:1"), answered(503, refused, at: "http://c:1"),
+        ])
+        let error = try #require(MembersResponseDecoder.changeRefused(from: all))
+        #expect(error.kind == .serverError(500))
+        #expect(error.endpoint == "http://a:1")
+        #expect(error.status == 500)
+        #expect(error.message == "Internal Server Error, according to http://a:1, http://c:1; 1 member(s) unreachable")
+
+        let notRefusals: [[EtcdClusterError.Failure]] = [
+            [],
+            [unreachable("http://a:1")],
+            [answered(500, refused, at: "http://a:1"), answered(404, refused, at: "http://b:1")],
+            [answered(502, Array("<html>bad gateway</html>".utf8), at: "http://a:1")],
+            [
+                answered(500, refused, at: "http://a:1"),
+                .init(endpoint: "http://b:1", error: EtcdError(code: .raftInternal, message: "x")),
+            ],
+        ]
+        for failures in notRefusals {
+            #expect(MembersResponseDecoder.changeRefused(from: EtcdClusterError(failures: failures)) == nil)
+        }
+    }
 }

@@ -13,9 +13,12 @@ struct AdminRequest: Sendable, Equatable {
     /// The JSON body of a `PUT` or `POST`; `nil` for `GET` and `DELETE`.
     var body: [UInt8]?
 
-    /// Only reads are re-sent to another member; every write is sent once (a write whose
-    /// answer is lost throws ``EtcdOutcomeUnknownError``).
-    var isIdempotent: Bool { method == .get }
+    /// Whether the request may be sent again to another member: after a 5xx answer or a
+    /// failure that may have reached the server. Reads are; so are the members writes whose
+    /// repetition changes nothing (update sets the same URLs, remove finds the member gone).
+    /// Every other write is sent once (a write whose answer is lost throws
+    /// ``EtcdOutcomeUnknownError``).
+    var isIdempotent: Bool
 
     /// `Content-Type: application/json` when there is a body (etcd refuses members writes
     /// without it, with a 415).
@@ -28,18 +31,20 @@ struct AdminRequest: Sendable, Equatable {
         body.map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// A request without a body.
-    init(method: HTTPMethod, path: String) {
+    /// A request without a body; idempotent if not given otherwise when it is a `GET`.
+    init(method: HTTPMethod, path: String, isIdempotent: Bool? = nil) {
         self.method = method
         self.path = path
         self.body = nil
+        self.isIdempotent = isIdempotent ?? (method == .get)
     }
 
     /// A request whose body is `value` encoded as JSON with sorted keys and unescaped slashes.
-    init(method: HTTPMethod, path: String, json value: some Encodable) {
+    init(method: HTTPMethod, path: String, json value: some Encodable, isIdempotent: Bool? = nil) {
         self.method = method
         self.path = path
         self.body = Self.encode(value)
+        self.isIdempotent = isIdempotent ?? (method == .get)
     }
 
     /// `value` as compact JSON. Encoding plain structs of strings cannot fail.

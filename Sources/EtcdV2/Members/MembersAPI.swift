@@ -77,7 +77,7 @@ public struct MembersAPI: Sendable {
     ///   ``EtcdMembersError/Kind/conflict`` (another member has one of the URLs), or
     ///   ``EtcdMembersError/Kind/invalidPeerURL`` (nothing sent).
     public func update(id: String, peerURLs: [String]) async throws {
-        let (status, body, endpoint) = try await send(try MembersRequestBuilder.update(id: id, peerURLs: peerURLs))
+        let (status, body, endpoint) = try await sendChange(try MembersRequestBuilder.update(id: id, peerURLs: peerURLs))
         try MembersResponseDecoder.updated(status: status, body: body, endpoint: endpoint)
     }
 
@@ -90,8 +90,18 @@ public struct MembersAPI: Sendable {
     ///   ID that was never a member.
     @discardableResult
     public func remove(id: String) async throws -> MemberRemoval {
-        let (status, body, endpoint) = try await send(try MembersRequestBuilder.remove(id: id))
+        let (status, body, endpoint) = try await sendChange(try MembersRequestBuilder.remove(id: id))
         return try MembersResponseDecoder.removal(status: status, body: body, endpoint: endpoint)
+    }
+
+    /// Sends an update or a remove, which go on to the next member after a 5xx; when every
+    /// member refused, the refusal as an ``EtcdMembersError`` rather than the cluster error.
+    private func sendChange(_ request: AdminRequest) async throws -> (status: Int, body: [UInt8], endpoint: String) {
+        do {
+            return try await send(request)
+        } catch let error as EtcdClusterError {
+            throw MembersResponseDecoder.changeRefused(from: error) ?? error
+        }
     }
 
     private func send(_ request: AdminRequest) async throws -> (status: Int, body: [UInt8], endpoint: String) {

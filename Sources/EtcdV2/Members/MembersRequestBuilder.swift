@@ -9,6 +9,13 @@ import CurlTransport
 /// | add | `POST /v2/members` `{"peerURLs":["…"]}` |
 /// | update | `PUT /v2/members/<id>` `{"peerURLs":[…]}` |
 /// | remove | `DELETE /v2/members/<id>` |
+///
+/// Update and remove are idempotent: sent again they change nothing, so after a 5xx answer or
+/// a lost answer they go on to the next member, as reads do. That matters for a change made
+/// right after another: etcd's raft leader drops a configuration change proposed while the
+/// previous one is not yet applied on it, and the member asked answers 500 after its request
+/// timeout (7 s by default); the next member's proposal goes through (docs/failover.md).
+/// Add is sent once.
 enum MembersRequestBuilder {
     static let membersPath = "/v2/members"
 
@@ -31,12 +38,13 @@ enum MembersRequestBuilder {
             throw EtcdMembersError(kind: .invalidPeerURL, message: "a member needs at least one peer URL")
         }
         for url in peerURLs { try validatePeerURL(url) }
-        return AdminRequest(method: .put, path: membersPath + "/" + id, json: PeerURLs(peerURLs: peerURLs))
+        return AdminRequest(
+            method: .put, path: membersPath + "/" + id, json: PeerURLs(peerURLs: peerURLs), isIdempotent: true)
     }
 
     static func remove(id: String) throws(EtcdMembersError) -> AdminRequest {
         try validateID(id)
-        return AdminRequest(method: .delete, path: membersPath + "/" + id)
+        return AdminRequest(method: .delete, path: membersPath + "/" + id, isIdempotent: true)
     }
 
     /// The body of add and update.

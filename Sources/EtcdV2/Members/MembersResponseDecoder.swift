@@ -65,20 +65,49 @@ enum MembersResponseDecoder {
     /// said 503 with an etcd error body (`During election`), and at least one answered; the
     /// others could not be reached. `nil` when any member gave another answer.
     static func noLeader(from error: EtcdClusterError) -> EtcdMembersError? {
-        var elections: [(endpoint: String, message: String)] = []
+        guard let answers = everyAnswer(in: error, where: { $0 == 503 }), let first = answers.first else { return nil }
+        return EtcdMembersError(
+            kind: .noLeader, message: describe(answers, first.message + ": no leader", unreachable: error),
+            endpoint: first.endpoint, status: 503)
+    }
+
+    /// ``EtcdMembersError/Kind/serverError(_:)`` when every member that answered an update or
+    /// a remove (sent to each in turn, since repeating them changes nothing) said 5xx with an
+    /// etcd error body, and at least one answered: etcd refused the change everywhere, e.g. by
+    /// its reconfiguration check. `nil` when any member gave another answer.
+    static func changeRefused(from error: EtcdClusterError) -> EtcdMembersError? {
+        guard let answers = everyAnswer(in: error, where: { $0 >= 500 }), let first = answers.first else { return nil }
+        return EtcdMembersError(
+            kind: .serverError(first.status), message: describe(answers, first.message, unreachable: error),
+            endpoint: first.endpoint, status: first.status)
+    }
+
+    /// The members' etcd error answers in `error`, if each failure is one with a status that
+    /// `matches` or a member that could not be reached; `nil` otherwise.
+    private static func everyAnswer(
+        in error: EtcdClusterError, where matches: (Int) -> Bool
+    ) -> [(endpoint: String, status: Int, message: String)]? {
+        var answers: [(endpoint: String, status: Int, message: String)] = []
         for failure in error.failures {
             if let response = failure.error as? EtcdResponseError {
-                guard response.status == 503, let message = AdminErrorBody.message(in: Array(response.bodyPrefix.utf8))
+                let status = response.status
+                guard matches(status),
+                    let message = AdminErrorBody.message(in: Array(response.bodyPrefix.utf8))
                 else { return nil }
-                elections.append((failure.endpoint, message))
+                answers.append((failure.endpoint, status, message))
             } else if failure.error is EtcdMembersError || failure.error is EtcdError {
                 return nil
             }
         }
-        guard let first = elections.first else { return nil }
-        let unreachable = error.failures.count - elections.count
-        var message = "\(first.message): no leader, according to \(elections.map(\.endpoint).joined(separator: ", "))"
-        if unreachable > 0 { message += "; \(unreachable) member(s) unreachable" }
-        return EtcdMembersError(kind: .noLeader, message: message, endpoint: first.endpoint, status: 503)
+        return answers
+    }
+
+    private static func describe(
+        _ answers: [(endpoint: String, status: Int, message: String)], _ message: String, unreachable error: EtcdClusterError
+    ) -> String {
+        var text = "\(message), according to \(answers.map(\.endpoint).joined(separator: ", "))"
+        let unreachable = error.failures.count - answers.count
+        if unreachable > 0 { text += "; \(unreachable) member(s) unreachable" }
+        return text
     }
 }
