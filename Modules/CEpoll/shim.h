@@ -9,7 +9,12 @@
 #ifndef CEPOLL_SHIM_H
 #define CEPOLL_SHIM_H
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -79,5 +84,73 @@ static inline uint64_t ccepoll_monotonic_ns(void) {
  * pthread_setname_np only under _GNU_SOURCE. */
 extern int pthread_setname_np(pthread_t thread, const char *name);
 static inline void ccepoll_name_thread(const char *name) { (void)pthread_setname_np(pthread_self(), name); }
+
+/* A non-blocking TCP connection to `host`, an IPv4 or IPv6 address literal (no brackets), with
+ * TCP_NODELAY and TCP keepalive set as the libcurl path sets them. Returns the descriptor, with
+ * *error set to 0 (connected) or EINPROGRESS (connecting: wait for writability, then
+ * ccepoll_socket_error); or -1 with *error set to the errno, EINVAL for a host that is no
+ * address literal. */
+static inline int ccepoll_tcp_connect(const char *host, int port, int keep_idle, int keep_interval,
+                                      int keep_count, int *error) {
+    struct sockaddr_storage address;
+    memset(&address, 0, sizeof address);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+    socklen_t length;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        length = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        length = sizeof *v6;
+    } else {
+        *error = EINVAL;
+        return -1;
+    }
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+        *error = errno;
+        return -1;
+    }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keep_idle, sizeof keep_idle);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &keep_interval, sizeof keep_interval);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &keep_count, sizeof keep_count);
+    if (connect(fd, (struct sockaddr *)&address, length) == 0) {
+        *error = 0;
+        return fd;
+    }
+    if (errno == EINPROGRESS) {
+        *error = EINPROGRESS;
+        return fd;
+    }
+    *error = errno;
+    close(fd);
+    return -1;
+}
+
+/* The pending error of a socket (SO_ERROR): 0 once a non-blocking connect succeeded. */
+static inline int ccepoll_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
+    return value;
+}
+
+/* send() without SIGPIPE. Returns the bytes sent, or -errno. */
+static inline long ccepoll_send(int fd, const void *bytes, unsigned long count) {
+    long sent = (long)send(fd, bytes, count, MSG_NOSIGNAL);
+    return sent < 0 ? -errno : sent;
+}
+
+/* read(). Returns the bytes read (0 at the end of the stream), or -errno. */
+static inline long ccepoll_receive(int fd, void *bytes, unsigned long capacity) {
+    long count = (long)read(fd, bytes, capacity);
+    return count < 0 ? -errno : count;
+}
 
 #endif /* CEPOLL_SHIM_H */

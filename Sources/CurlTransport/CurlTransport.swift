@@ -111,7 +111,7 @@ package final class CurlTransport: Sendable {
             driver.loop.execute {
                 var statistics = driver.statistics
                 statistics.runningTransfers = driver.runningCount
-                statistics.trackedSockets = driver.sockets.count
+                statistics.trackedSockets = driver.sockets.count + driver.direct.connections.count
                 continuation.resume(returning: statistics)
             }
         }

@@ -88,6 +88,9 @@ extension MultiDriver {
 
     /// A socket in the epoll set is ready.
     func descriptorReady(_ fd: Int32, events: UInt32) {
+        if let connection = direct.connections[fd] {
+            return directConnectionReady(connection, events: events)
+        }
         guard let interest = sockets[fd], interest.wanted != 0 else {
             // Registered for a finished transfer and not wanted since: stop watching it.
             _ = loop.control(ccepoll_del, fd, events: 0)

@@ -97,7 +97,12 @@ extension MultiDriver {
         for entry in deadlines.popExpired(now: now) {
             guard let transfer = running[entry.id] else { continue }
             transfer.armedDeadline = nil
-            if let header = transfer.headerDeadline, header <= now, !transfer.parser.isComplete {
+            if let connect = transfer.connectDeadline, connect <= now {
+                let limit = configuration.connectTimeout
+                complete(
+                    transfer,
+                    .failure(transfer.error(.connectTimeout, delivery: .notSent, message: "Connection timed out after \(limit)")))
+            } else if let header = transfer.headerDeadline, header <= now, !transfer.parser.isComplete {
                 let limit = transfer.request.headerTimeout.map { "\($0)" } ?? ""
                 complete(transfer, .failure(transfer.error(.headerTimeout, message: "no response headers within \(limit)")))
             } else if let overall = transfer.overallDeadline, overall <= now {

@@ -38,6 +38,8 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     private var idleHandles: [EasyHandle] = []
     private let maxIdleHandles = 64
     private(set) var isShutDown = false
+    /// Long polls served without libcurl (`MultiDriver+DirectLongPolls.swift`).
+    let direct = DirectLongPolls()
 
     init(configuration: TransportConfiguration, logger: Logger) throws(TransportError) {
         let globalInit = CurlGlobal.ensureInitialized()
@@ -85,6 +87,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         guard let multi, !isShutDown else {
             return finish(transfer, .failure(transfer.error(.shutdown, message: "the transport is shut down")))
         }
+        if startDirectIfPossible(transfer) { return }
         let me = Unmanaged.passUnretained(self).toOpaque()
         var reused = idleHandles.popLast()
         var configured: EasyHandle?
@@ -135,9 +138,12 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     /// never adds it.
     func cancel(_ transfer: Transfer) {
         transfer.isCancelled = true
-        if case .running = transfer.state {
+        switch transfer.state {
+        case .running, .direct:
             complete(transfer, .failure(CancellationError()))
             flushPendingKick()
+        case .pending, .finished:
+            break
         }
     }
 
@@ -145,6 +151,14 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     /// connection if the response was incomplete), recycles the easy handle, resumes the caller.
     /// Never called from inside a libcurl callback.
     func complete(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+        if case .direct(let connection) = transfer.state {
+            disarm(transfer)
+            running[ObjectIdentifier(transfer)] = nil
+            statistics.completedTransfers += 1
+            if logsTransfers { log(transfer, result) }
+            directTransferEnded(transfer, on: connection)
+            return finish(transfer, result)
+        }
         guard case .running(let handle) = transfer.state else { return }
         disarm(transfer)
         running[ObjectIdentifier(transfer)] = nil
@@ -179,7 +193,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         }
     }
 
-    private func finish(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+    func finish(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
         transfer.state = .finished
         transfer.driver = nil
         let continuation = transfer.continuation
@@ -266,6 +280,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
                 complete(transfer, .failure(transfer.error(.shutdown, message: "the transport was shut down")))
             }
             isShutDown = true
+            closeAllDirectConnections()
             idleHandles.removeAll()
             if let multi { curl_multi_cleanup(multi) }
             multi = nil

@@ -13,6 +13,8 @@ final class Transfer: @unchecked Sendable {
         case pending
         /// Added to the multi handle. → `finished`.
         case running(EasyHandle)
+        /// A long poll on a connection of the event loop, without libcurl. → `finished`.
+        case direct(DirectConnection)
         /// Its continuation has been resumed; nothing more happens.
         case finished
     }
@@ -39,6 +41,10 @@ final class Transfer: @unchecked Sendable {
     var failureBeforeTLS12Retry: TransportError?
     /// A failure decided in a callback, which makes libcurl abort the transfer.
     var callbackFailure: (kind: TransportError.Kind, message: String)?
+    /// A direct long poll's connect timeout, while its new connection is being set up.
+    var connectDeadline: UInt64?
+    /// Whether a direct long poll was sent again after its reused connection died unanswered.
+    var directRetried = false
     /// The deadline under which the transfer sits in the driver's ``DeadlineQueue``.
     var armedDeadline: UInt64?
     /// The driver running the transfer; set while it runs, cleared when it finishes.
@@ -61,11 +67,7 @@ final class Transfer: @unchecked Sendable {
     /// then only the overall one.
     var nextDeadline: UInt64? {
         let header = parser.isComplete ? nil : headerDeadline
-        switch (header, overallDeadline) {
-        case let (h?, o?): return min(h, o)
-        case let (h?, nil): return h
-        case let (nil, o): return o
-        }
+        return [header, overallDeadline, connectDeadline].compactMap { $0 }.min()
     }
 
     var isFinished: Bool {

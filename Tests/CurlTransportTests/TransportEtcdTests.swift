@@ -33,10 +33,54 @@ struct TransportEtcdTests {
         }
     }
 
-    @Test func manyConcurrentGetsAndPutsReuseConnections() async throws {
+    /// Long polls without libcurl (``DirectLongPollRoute``): the same answers as libcurl's, and
+    /// their connections are kept for the next long polls.
+    @Test func directLongPollsKeepTheirConnections() async throws {
         try await withEtcdCluster(members: 1) { cluster in
             let endpoint = cluster.clientURLs[0]
             let transport = try CurlTransport()
+            let start = try await transport.execute(put("direct/_start", "s", on: endpoint))
+            let index = try #require(start.headers.first(named: "X-Etcd-Index").flatMap { Int($0) })
+            let baseline = await transport.statistics()
+            for round in 0..<3 {
+                let watches = (0..<16).map { i in
+                    Task {
+                        try await transport.execute(
+                            TransportRequest(
+                                method: .get, endpoint: endpoint,
+                                pathAndQuery: "/v2/keys/direct/k\(i)?wait=true&waitIndex=\(index + 1 + round * 16)",
+                                headerTimeout: .seconds(5), isLongPoll: true))
+                    }
+                }
+                try await waitForWatchers(16, on: endpoint)
+                let during = await transport.statistics()
+                #expect(during.trackedSockets >= 16)
+                for i in 0..<16 { _ = try await transport.execute(put("direct/k\(i)", "r\(round)", on: endpoint)) }
+                for (i, watch) in watches.enumerated() {
+                    let response = try await watch.value
+                    #expect(response.status == 200)
+                    #expect(response.headers.first(named: "Content-Type") == "application/json")
+                    #expect(response.headers.first(named: "X-Etcd-Index") != nil)
+                    let body = String(decoding: response.body, as: UTF8.self)
+                    #expect(body.contains(#""key":"/direct/k\#(i)","value":"r\#(round)""#), "\(body)")
+                    #expect(response.reusedConnection == (round > 0))
+                }
+            }
+            let after = await transport.statistics()
+            // 16 long-poll connections, opened in the first round and kept; the puts reuse one.
+            #expect(after.connectionsOpened - baseline.connectionsOpened == 16)
+            await transport.shutdown()
+            let closed = await transport.statistics()
+            #expect(closed.socketsOpened == closed.socketsClosed)
+            #expect(closed.trackedSockets == 0)
+        }
+    }
+
+    @Test func manyConcurrentGetsAndPutsReuseConnections() async throws {
+        try await withEtcdCluster(members: 1) { cluster in
+            let endpoint = cluster.clientURLs[0]
+            // Long polls on libcurl here: they warm its connection cache for the requests after.
+            let transport = try CurlTransport(configuration: .init(directLongPolls: false))
 
             // Hold 32 long polls open at once, so 32 connections exist, then release them.
             let watches = (0..<32).map { _ in

@@ -1,0 +1,317 @@
+internal import CEpoll
+import Glibc
+
+// Long polls served on plain sockets of the event loop, without a libcurl handle each
+// (``DirectLongPollRoute`` says which). An idle watch then costs a socket, a
+// ``DirectConnection`` and its ``Transfer``, not libcurl's 12 KB. Timeouts, cancellation,
+// statistics and the caller's continuation are the libcurl path's own: the transfer sits in
+// `running` and in the deadline queue like any other, and leaves through ``MultiDriver/complete(_:_:)``.
+extension MultiDriver {
+    /// Idle connections kept at most: as many as direct long polls were ever in flight at once,
+    /// plus ``TransportConfiguration/maxCachedConnections``, so thousands of watches that all
+    /// got their event keep their connections for the next poll (as ``raiseConnectionLimit()``
+    /// does for libcurl's cache).
+    var directIdleLimit: Int { direct.peakInFlight + configuration.maxCachedConnections }
+
+    /// Starts `transfer` on a direct connection if its route allows; `false` leaves it to libcurl.
+    func startDirectIfPossible(_ transfer: Transfer) -> Bool {
+        guard configuration.directLongPolls,
+            let route = DirectLongPollRoute.of(transfer.request, proxyInEnvironment: direct.proxyInEnvironment)
+        else { return false }
+        guard let request = route.requestBytes(for: transfer.request) else {
+            finish(transfer, .failure(transfer.error(.invalidRequest, message: "a header field or the path holds CR, LF or NUL")))
+            return true
+        }
+        running[ObjectIdentifier(transfer)] = transfer
+        direct.inFlight += 1
+        direct.peakInFlight = max(direct.peakInFlight, direct.inFlight)
+        if let idle = takeIdleConnection(for: transfer.request.endpoint) {
+            idle.stage = .sending(bytes: request, offset: 0)
+            attach(transfer, to: idle)
+            arm(transfer)
+            send(idle)
+        } else {
+            connect(transfer, route: route, request: request)
+        }
+        return true
+    }
+
+    /// A new connection for `transfer`.
+    private func connect(_ transfer: Transfer, route: DirectLongPollRoute, request: [UInt8]) {
+        var error: Int32 = 0
+        let fd = ccepoll_tcp_connect(
+            route.host, Int32(route.port), Int32(clamping: max(1, configuration.keepAliveIdle.components.seconds)),
+            Int32(clamping: max(1, configuration.keepAliveInterval.components.seconds)),
+            Int32(clamping: configuration.keepAliveProbes), &error)
+        guard fd >= 0 else {
+            let failure = DirectFailures.connect(errno: error, route: route)
+            let result = Result<TransportResponse, any Error>.failure(
+                transfer.error(failure.kind, delivery: .notSent, message: failure.message))
+            if case .direct = transfer.state { return completeDirect(transfer, result) }
+            // Not attached to a connection yet, so not one for ``MultiDriver/complete(_:_:)``.
+            running[ObjectIdentifier(transfer)] = nil
+            direct.inFlight -= 1
+            statistics.completedTransfers += 1
+            return finish(transfer, result)
+        }
+        statistics.socketsOpened += 1
+        statistics.connectionsOpened += 1
+        let connection = DirectConnection(
+            fd: fd, endpoint: transfer.request.endpoint,
+            stage: error == 0 ? .sending(bytes: request, offset: 0) : .connecting(request: request),
+            maxBodyBytes: configuration.maxResponseBodyBytes)
+        direct.connections[fd] = connection
+        attach(transfer, to: connection)
+        if error == 0 {
+            arm(transfer)
+            send(connection)
+        } else {
+            transfer.connectDeadline = ccepoll_monotonic_ns() &+ configuration.connectTimeout.nanosecondsClamped
+            arm(transfer)
+            watch(connection, ccepoll_out)
+        }
+    }
+
+    private func attach(_ transfer: Transfer, to connection: DirectConnection) {
+        connection.transfer = transfer
+        connection.reader = HTTPResponseReader(maxBodyBytes: configuration.maxResponseBodyBytes)
+        transfer.state = .direct(connection)
+        transfer.driver = self
+    }
+
+    // MARK: Readiness
+
+    /// A direct connection's socket is ready.
+    func directConnectionReady(_ connection: DirectConnection, events: UInt32) {
+        switch connection.stage {
+        case .idle:
+            // An idle connection has nothing to say: the server closed it (or sent garbage).
+            closeDirect(connection)
+        case .connecting(let request):
+            guard let transfer = connection.transfer else { return closeDirect(connection) }
+            let error = ccepoll_socket_error(connection.fd)
+            guard error == 0 else {
+                let failure = DirectFailures.connect(errno: error, route: nil)
+                return completeDirect(transfer, .failure(transfer.error(failure.kind, delivery: .notSent, message: failure.message)))
+            }
+            transfer.connectDeadline = nil
+            arm(transfer)
+            connection.stage = .sending(bytes: request, offset: 0)
+            send(connection)
+        case .sending:
+            send(connection)
+        case .receiving:
+            receive(connection)
+        }
+    }
+
+    private func send(_ connection: DirectConnection) {
+        guard let transfer = connection.transfer else { return closeDirect(connection) }
+        if case .sending(_, 0) = connection.stage { transfer.requestAttempts += 1 }
+        switch connection.send() {
+        case .wouldBlock:
+            watch(connection, ccepoll_out)
+        case .done:
+            watch(connection, ccepoll_in)
+        case .closed:
+            lost(connection, transfer, errno: EPIPE)
+        case .failed(let code):
+            lost(connection, transfer, errno: code)
+        }
+    }
+
+    private func receive(_ connection: DirectConnection) {
+        guard let transfer = connection.transfer else { return closeDirect(connection) }
+        var progress = HTTPResponseReader.Progress.needMore
+        let io = connection.receive(into: direct.scratch) { bytes in
+            let hadHeaders = connection.reader.parser.isComplete
+            progress = connection.reader.consume(bytes)
+            if !hadHeaders, connection.reader.parser.isComplete {
+                transfer.parser = connection.reader.parser
+                finalHeadersArrived(transfer)
+            }
+            return progress == .needMore
+        }
+        if progress == .needMore {
+            switch io {
+            case .wouldBlock, .done: return
+            case .closed:
+                progress = connection.reader.endOfStream()
+                if case .failed = progress, !connection.reader.receivedBytes {
+                    return lost(connection, transfer, errno: 0)
+                }
+            case .failed(let code):
+                return lost(connection, transfer, errno: code)
+            }
+        }
+        switch progress {
+        case .needMore:
+            return
+        case .failed(let kind, let message):
+            completeDirect(transfer, .failure(transfer.error(kind, message: message)))
+        case .complete:
+            succeed(transfer, on: connection)
+        }
+    }
+
+    /// The connection died before any byte of a response. A reused connection may have been
+    /// closed by the server while idle: the request goes once more on a new connection (long
+    /// polls are idempotent `GET`s), as libcurl re-sends on a dead reused connection.
+    private func lost(_ connection: DirectConnection, _ transfer: Transfer, errno code: Int32) {
+        if connection.servedBefore, !transfer.directRetried,
+            let route = DirectLongPollRoute.parse(endpoint: transfer.request.endpoint),
+            let request = route.requestBytes(for: transfer.request)
+        {
+            transfer.directRetried = true
+            detachAndClose(connection)
+            return connect(transfer, route: route, request: request)
+        }
+        let failure = DirectFailures.lost(errno: code)
+        completeDirect(transfer, .failure(transfer.error(failure.kind, message: failure.message)))
+    }
+
+    private func succeed(_ transfer: Transfer, on connection: DirectConnection) {
+        let reader = connection.reader
+        guard let status = reader.parser.status else {
+            return completeDirect(
+                transfer, .failure(transfer.error(.malformedResponse, message: "no complete HTTP response header")))
+        }
+        let response = TransportResponse(
+            status: status, headers: reader.parser.headers, body: reader.body, reusedConnection: connection.servedBefore,
+            duration: .nanoseconds(ccepoll_monotonic_ns() &- transfer.startNanos))
+        connection.transfer = nil
+        connection.servedBefore = true
+        connection.reader = HTTPResponseReader(maxBodyBytes: configuration.maxResponseBodyBytes)
+        if reader.isReusable, !isShutDown, direct.idleCount < directIdleLimit {
+            connection.stage = .idle(since: ccepoll_monotonic_ns())
+            direct.idle[connection.endpoint, default: []].append(connection)
+            direct.idleCount += 1
+        } else {
+            closeDirect(connection)
+        }
+        completeDirect(transfer, .success(response))
+    }
+
+    /// ``MultiDriver/complete(_:_:)`` for a direct transfer.
+    private func completeDirect(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
+        complete(transfer, result)
+    }
+
+    /// Called by ``MultiDriver/complete(_:_:)`` when a direct transfer ends: a connection still
+    /// attached to it (the transfer failed, timed out or was cancelled) cannot be trusted with
+    /// another request, and is closed.
+    func directTransferEnded(_ transfer: Transfer, on connection: DirectConnection) {
+        direct.inFlight -= 1
+        if connection.transfer === transfer { detachAndClose(connection) }
+    }
+
+    // MARK: Connections
+
+    private func takeIdleConnection(for endpoint: String) -> DirectConnection? {
+        let now = ccepoll_monotonic_ns()
+        while let connection = direct.idle[endpoint]?.popLast() {
+            direct.idleCount -= 1
+            if case .idle(let since) = connection.stage, now &- since < DirectFailures.maxIdleNanos {
+                return connection
+            }
+            closeDirect(connection)
+        }
+        return nil
+    }
+
+    private func detachAndClose(_ connection: DirectConnection) {
+        connection.transfer = nil
+        closeDirect(connection)
+    }
+
+    /// Closes `connection`, wherever it is.
+    func closeDirect(_ connection: DirectConnection) {
+        guard direct.connections[connection.fd] === connection else { return }
+        if connection.isIdle, var pool = direct.idle[connection.endpoint],
+            let index = pool.firstIndex(where: { $0 === connection })
+        {
+            pool.remove(at: index)
+            direct.idle[connection.endpoint] = pool.isEmpty ? nil : pool
+            direct.idleCount -= 1
+        }
+        direct.connections[connection.fd] = nil
+        connection.close()
+        statistics.socketsClosed += 1
+    }
+
+    /// Closes every direct connection (shutdown; the transfers were completed before).
+    func closeAllDirectConnections() {
+        for connection in Array(direct.connections.values) { closeDirect(connection) }
+        direct.idle.removeAll()
+        direct.idleCount = 0
+    }
+
+    private func watch(_ connection: DirectConnection, _ events: UInt32) {
+        guard connection.registered != events else { return }
+        let operation = connection.registered == 0 ? ccepoll_add : ccepoll_mod
+        let result = loop.control(operation, connection.fd, events: events)
+        statistics.epollChanges += 1
+        if result == 0 {
+            connection.registered = events
+        } else if let transfer = connection.transfer {
+            completeDirect(
+                transfer, .failure(transfer.error(.other, message: "epoll_ctl failed for a long poll's socket (errno \(result))")))
+        }
+    }
+}
+
+/// The direct path's state in the driver (on its loop thread only).
+final class DirectLongPolls {
+    /// Connections by descriptor, in use or idle.
+    var connections: [Int32: DirectConnection] = [:]
+    /// Idle connections by endpoint.
+    var idle: [String: [DirectConnection]] = [:]
+    var idleCount = 0
+    var inFlight = 0
+    var peakInFlight = 0
+    /// Read once per transport: whether the environment names a proxy.
+    let proxyInEnvironment: Bool
+    /// Where every read lands before the reader keeps what it needs.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    init() {
+        proxyInEnvironment = DirectLongPollRoute.proxyInEnvironment { name in getenv(name).map { String(cString: $0) } }
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+}
+
+/// What each `errno` of the direct path means: the direct path's counterpart of ``CurlCodes``,
+/// in the same ``TransportError`` kinds and with libcurl's wording, so callers cannot tell the
+/// paths apart.
+enum DirectFailures {
+    /// How long an idle connection is trusted with another request (libcurl's `CURLOPT_MAXAGE_CONN`).
+    static let maxIdleNanos: UInt64 = 118 * 1_000_000_000
+
+    /// A connect that failed (nothing was sent).
+    static func connect(errno code: Int32, route: DirectLongPollRoute?) -> (kind: TransportError.Kind, message: String) {
+        let target = route.map { "\($0.host) port \($0.port)" } ?? "the server"
+        switch code {
+        case EINVAL, EAFNOSUPPORT:
+            return (.invalidRequest, "cannot connect to \(target): \(describe(code))")
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+            return (.other, "no socket for a connection to \(target): \(describe(code))")
+        default:
+            return (.couldNotConnect, "Failed to connect to \(target): \(describe(code))")
+        }
+    }
+
+    /// The connection failed after the request started to go out (0: the server closed it).
+    static func lost(errno code: Int32) -> (kind: TransportError.Kind, message: String) {
+        code == 0
+            ? (.connectionClosed, "the connection closed without a response")
+            : (.connectionClosed, "Connection failure: \(describe(code))")
+    }
+
+    private static func describe(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}
