@@ -71,7 +71,9 @@ extension MultiDriver {
         transfer.parser = HeaderBlockParser()
         transfer.body = []
         do {
-            try transfer.configure(fresh, configuration: configuration, driver: Unmanaged.passUnretained(self).toOpaque())
+            try transfer.configure(
+                fresh, configuration: configuration, driver: Unmanaged.passUnretained(self).toOpaque(),
+                proxyInEnvironment: direct.proxyInEnvironment)
         } catch {
             return false
         }

@@ -96,7 +96,8 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
                 return finish(transfer, .failure(transfer.error(.other, message: "curl_easy_init failed")))
             }
             do {
-                try transfer.configure(handle, configuration: configuration, driver: me)
+                try transfer.configure(
+                    handle, configuration: configuration, driver: me, proxyInEnvironment: direct.proxyInEnvironment)
                 configured = handle
             } catch where reused != nil {
                 // A reused handle may refuse an option a fresh one takes (libcurl keeps some
@@ -202,7 +203,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     }
 
     /// Keeps `handle` for a later transfer. It is not reset here: the next transfer with the
-    /// same ``EasyHandleProfile`` only sets its own options (``Transfer/configure(_:configuration:driver:)``).
+    /// same ``EasyHandleProfile`` only sets its own options (``Transfer/configure(_:configuration:driver:proxyInEnvironment:)``).
     private func recycle(_ handle: EasyHandle) {
         guard !isShutDown, idleHandles.count < maxIdleHandles else { return }
         idleHandles.append(handle)

@@ -23,10 +23,15 @@ extension Transfer {
     /// A handle last configured for the same ``EasyHandleProfile`` (by a transfer that
     /// succeeded: only those are recycled) keeps its constant options, and only the request's
     /// own are set; any other handle is reset and configured from scratch.
+    ///
+    /// `proxyInEnvironment` is the transport's one reading of the proxy variables: without a
+    /// proxy there, `CURLOPT_PROXY` and `CURLOPT_NOPROXY` are set to `""`, which spares libcurl reading the
+    /// environment again for every request.
     func configure(
         _ handle: EasyHandle,
         configuration: TransportConfiguration,
-        driver: UnsafeMutableRawPointer
+        driver: UnsafeMutableRawPointer,
+        proxyInEnvironment: Bool
     ) throws(SetoptFailure) {
         let profile = handleProfile
         if handle.profile == profile {
@@ -38,6 +43,11 @@ extension Transfer {
         handle.profile = nil  // until every option below is set
         try configureRequest(handle)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        if !proxyInEnvironment {
+            // Both, or libcurl still reads `no_proxy` and `NO_PROXY` for every request.
+            try handle.set(CURLOPT_PROXY, "")
+            try handle.set(CURLOPT_NOPROXY, "")
+        }
         try handle.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(handle.errorBuffer))
         try handle.set(CURLOPT_NOSIGNAL, 1)
         // HTTP/1.1 only: one connection per request in flight, so one broken connection never

@@ -62,7 +62,7 @@ struct DirectLongPollRouteTests {
         #expect(!DirectLongPollRoute.proxyInEnvironment { _ in nil })
         #expect(!DirectLongPollRoute.proxyInEnvironment { $0 == "http_proxy" ? "" : nil })
         #expect(!DirectLongPollRoute.proxyInEnvironment { $0 == "HTTP_PROXY" ? "http://p:1" : nil })
-        for name in ["http_proxy", "all_proxy", "ALL_PROXY"] {
+        for name in ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
             #expect(DirectLongPollRoute.proxyInEnvironment { $0 == name ? "http://p:1" : nil })
         }
     }

@@ -83,11 +83,15 @@ struct DirectLongPollRoute: Equatable {
         return bytes
     }
 
-    /// Whether the environment names a proxy that libcurl would use for `http://` URLs
-    /// (`http_proxy`, `all_proxy`, `ALL_PROXY`; libcurl ignores `HTTP_PROXY`). Read once per
-    /// transport; `no_proxy` is not interpreted: any proxy keeps every long poll on libcurl.
+    /// Whether the environment names a proxy that libcurl would use for `http://` or
+    /// `https://` URLs (`http_proxy`, `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`;
+    /// libcurl ignores `HTTP_PROXY`). Read once per transport, when it is created; `no_proxy`
+    /// is not interpreted: any proxy keeps every long poll on libcurl, and without one libcurl
+    /// is told not to look (`CURLOPT_PROXY ""`).
     static func proxyInEnvironment(_ environment: (String) -> String?) -> Bool {
-        ["http_proxy", "all_proxy", "ALL_PROXY"].contains { environment($0).map { !$0.isEmpty } ?? false }
+        ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"].contains {
+            environment($0).map { !$0.isEmpty } ?? false
+        }
     }
 
     private static func isIPv4Literal(_ host: [UInt8]) -> Bool {
