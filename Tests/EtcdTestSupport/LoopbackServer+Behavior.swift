@@ -31,6 +31,10 @@ extension LoopbackServer {
         /// A canned HTTP/1.1 response to every request; keep-alive, any number of
         /// requests per connection. `Content-Length` is added unless `headers` has one.
         case respond(status: Int, headers: [String: String], body: String)
+        /// As ``respond(status:headers:body:)``, but on each connection only the first request
+        /// is answered: the second is read and the connection closed without an answer, as a
+        /// server does that closes a kept-alive connection just as the client reuses it.
+        case respondOncePerConnection(status: Int, headers: [String: String], body: String)
     }
 }
 
@@ -104,6 +108,11 @@ extension LoopbackServerCore {
             while let request = try connection.readRequest(answeringContinue: true) {
                 guard connection.respond(to: request, status: status, headers: headers, body: body) else { return }
             }
+        case .respondOncePerConnection(let status, let headers, let body):
+            guard let request = try connection.readRequest(answeringContinue: true),
+                connection.respond(to: request, status: status, headers: headers, body: body)
+            else { return }
+            _ = try connection.readHead()
         }
     }
 }

@@ -27,6 +27,11 @@ extension KeysAPI {
     /// repeat none; transient failures are retried with backoff (50 ms doubling to 2 s).
     /// Cancelling the consuming task ends the sequence and frees its long poll at once.
     ///
+    /// Each watch is one long poll on its own connection. Thousands are practical: to an
+    /// `http://` endpoint given as an IP address (no credentials, no proxy in the environment)
+    /// an idle watch takes about 8.5 KB of memory in all, served by the client's event loop
+    /// without a libcurl handle; otherwise libcurl serves it, at about 21 KB.
+    ///
     /// ```swift
     /// for try await event in keys.watch("/dir", options: .init(afterIndex: r.index, recursive: true)) { … }
     /// ```
