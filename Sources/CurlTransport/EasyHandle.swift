@@ -74,6 +74,14 @@ final class EasyHandle: @unchecked Sendable {
         return code == CURLE_OK && socket != ccurl_socket_bad ? socket : nil
     }
 
+    /// The IP address of the last connection (`CURLINFO_PRIMARY_IP`), if any.
+    var primaryIP: String? {
+        var pointer: UnsafeMutableRawPointer?
+        guard ccurl_easy_getinfo_pointer(raw, CURLINFO_PRIMARY_IP, &pointer) == CURLE_OK, let pointer else { return nil }
+        let address = String(cString: pointer.assumingMemoryBound(to: CChar.self))
+        return address.isEmpty ? nil : address
+    }
+
     func info(_ item: CURLINFO) -> Int {
         var value = 0
         _ = ccurl_easy_getinfo_long(raw, item, &value)

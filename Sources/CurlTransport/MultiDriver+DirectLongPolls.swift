@@ -17,7 +17,9 @@ extension MultiDriver {
     func startDirectIfPossible(_ transfer: Transfer) -> Bool {
         guard configuration.directLongPolls,
             let route = DirectLongPollRoute.of(transfer.request, proxyInEnvironment: direct.proxyInEnvironment)
+                .flatMap({ directRoute($0, endpoint: transfer.request.endpoint) })
         else { return false }
+        statistics.directLongPolls += 1
         guard let request = route.requestBytes(for: transfer.request) else {
             finish(transfer, .failure(transfer.error(.invalidRequest, message: "a header field or the path holds CR, LF or NUL")))
             return true
@@ -158,8 +160,9 @@ extension MultiDriver {
     /// closed by the server while idle: the request goes once more on a new connection (long
     /// polls are idempotent `GET`s), as libcurl re-sends on a dead reused connection.
     private func lost(_ connection: DirectConnection, _ transfer: Transfer, errno code: Int32) {
+        let endpoint = transfer.request.endpoint
         if connection.servedBefore, !transfer.directRetried,
-            let route = DirectLongPollRoute.parse(endpoint: transfer.request.endpoint),
+            let route = DirectLongPollRoute.parse(endpoint: endpoint).flatMap({ directRoute($0, endpoint: endpoint) }),
             let request = route.requestBytes(for: transfer.request)
         {
             transfer.directRetried = true
@@ -203,6 +206,22 @@ extension MultiDriver {
     func directTransferEnded(_ transfer: Transfer, on connection: DirectConnection) {
         direct.inFlight -= 1
         if connection.transfer === transfer { detachAndClose(connection) }
+    }
+
+    /// `route` with an address to connect to: as it is, or with the address libcurl last
+    /// reached its host name at; `nil` when there is none (the long poll stays on libcurl).
+    private func directRoute(_ route: DirectLongPollRoute, endpoint: String) -> DirectLongPollRoute? {
+        if route.isAddress { return route }
+        return direct.address(for: endpoint, now: ccepoll_monotonic_ns()).map(route.resolved(to:))
+    }
+
+    /// A libcurl transfer succeeded: for an `http://` endpoint with a host name, keep the
+    /// address libcurl connected to, for the direct long polls to that endpoint.
+    func noteAddress(of transfer: Transfer, on handle: EasyHandle) {
+        guard configuration.directLongPolls, direct.namesHostToRecord(transfer.request.endpoint),
+            let address = handle.primaryIP
+        else { return }
+        direct.addresses[transfer.request.endpoint] = (address, ccepoll_monotonic_ns())
     }
 
     // MARK: Connections
@@ -269,6 +288,10 @@ final class DirectLongPolls {
     var idleCount = 0
     var inFlight = 0
     var peakInFlight = 0
+    /// For endpoints with a host name: the address libcurl last connected to, and when.
+    var addresses: [String: (address: String, at: UInt64)] = [:]
+    /// Whether an endpoint's host is a name (an `http://` endpoint the direct path could serve).
+    private var namesHost: [String: Bool] = [:]
     /// Read once per transport: whether the environment names a proxy.
     let proxyInEnvironment: Bool
     /// Where every read lands before the reader keeps what it needs.
@@ -281,6 +304,25 @@ final class DirectLongPolls {
 
     deinit {
         scratch.deallocate()
+    }
+
+    /// How long an address libcurl reached a host name at is used: libcurl's own DNS cache
+    /// lifetime (`CURLOPT_DNS_CACHE_TIMEOUT`, 60 s).
+    static let addressLifetimeNanos: UInt64 = 60 * 1_000_000_000
+
+    /// The address to connect to for `route`'s host name, if libcurl reached its endpoint
+    /// within ``addressLifetimeNanos``.
+    func address(for endpoint: String, now: UInt64) -> String? {
+        guard let entry = addresses[endpoint], now &- entry.at < Self.addressLifetimeNanos else { return nil }
+        return entry.address
+    }
+
+    /// Whether `endpoint` is `http://` with a host name (decided once per endpoint).
+    func namesHostToRecord(_ endpoint: String) -> Bool {
+        if let known = namesHost[endpoint] { return known }
+        let isName = DirectLongPollRoute.parse(endpoint: endpoint).map { !$0.isAddress } ?? false
+        namesHost[endpoint] = isName
+        return isName
     }
 }
 

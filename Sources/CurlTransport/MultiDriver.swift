@@ -240,6 +240,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
                 reusedConnection: newConnections == 0,
                 duration: .nanoseconds(ccepoll_monotonic_ns() &- transfer.startNanos)
             )
+            noteAddress(of: transfer, on: handle)
             complete(transfer, .success(response))
         } else if let failure = transfer.callbackFailure {
             complete(transfer, .failure(transfer.error(failure.kind, curlCode: code, message: failure.message)))

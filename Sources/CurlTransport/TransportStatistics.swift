@@ -12,8 +12,10 @@ package struct TransportStatistics: Sendable, Equatable {
     package var runningTransfers = 0
     /// Open sockets the driver knows of (watched, or kept in its epoll set between requests).
     package var trackedSockets = 0
-    /// `epoll_ctl` calls made for libcurl's sockets.
+    /// `epoll_ctl` calls made for libcurl's sockets and the direct long polls'.
     package var epollChanges = 0
+    /// Long polls served without libcurl (``DirectLongPollRoute``), counting each start.
+    package var directLongPolls = 0
 
     package init() {}
 }

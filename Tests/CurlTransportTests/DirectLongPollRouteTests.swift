@@ -14,7 +14,22 @@ struct DirectLongPollRouteTests {
     }
 
     @Test(arguments: [
-        "https://127.0.0.1:2379", "http://localhost:2379", "http://etcd-1:2379", "http://127.0.0.1:2379/",
+        ("http://localhost:2379", "localhost", 2379),
+        ("http://etcd-1.example.com", "etcd-1.example.com", 80),
+        ("http://A1:1", "A1", 1),
+    ])
+    func hostNamesNeedAnAddress(endpoint: String, name: String, port: Int) throws {
+        let route = try #require(DirectLongPollRoute.parse(endpoint: endpoint))
+        #expect(route == DirectLongPollRoute(host: name, port: port, authority: String(endpoint.dropFirst(7)), isAddress: false))
+        let resolved = route.resolved(to: "10.0.0.7")
+        #expect(resolved.isAddress)
+        #expect(resolved.host == "10.0.0.7")
+        #expect(resolved.authority == route.authority)
+    }
+
+    @Test(arguments: [
+        "https://127.0.0.1:2379", "https://localhost:2379", "http://-etcd:2379", "http://etcd-:2379", "http://a..b:1",
+        "http://a_b:1", "http://127.0.0.1:2379/",
         "http://user:pw@127.0.0.1:2379", "http://127.0.0.1:", "http://127.0.0.1:0", "http://127.0.0.1:65536",
         "http://256.0.0.1:2379", "http://1.2.3:2379", "http://[::1", "http://[]:1", "http://[::1]x", "unix:///tmp/s",
         "http://", "",

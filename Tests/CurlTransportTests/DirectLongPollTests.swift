@@ -156,4 +156,21 @@ struct DirectLongPollTests {
         #expect(statistics.socketsOpened == statistics.socketsClosed)
         await transport.shutdown()
     }
+
+    /// To a host name, a long poll goes direct once libcurl has reached the endpoint (at the
+    /// address libcurl connected to), with the name in its `Host` field.
+    @Test func aHostNameGoesDirectOnceLibcurlReachedIt() async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{}"))
+        defer { server.shutdown() }
+        let named = "http://localhost:\(server.port)"
+        let transport = try CurlTransport()
+        #expect(try await transport.execute(Self.longPoll(named)).status == 200)
+        #expect(await transport.statistics().directLongPolls == 0, "no address known yet: libcurl")
+        #expect(try await transport.execute(TransportTest.request(named, headerTimeout: .seconds(5))).status == 200)
+        #expect(try await transport.execute(Self.longPoll(named)).status == 200)
+        #expect(await transport.statistics().directLongPolls == 1)
+        let hosts = server.receivedRequests.map { $0.headers["host"] }
+        #expect(hosts == Array(repeating: String(named.dropFirst(7)), count: 3))
+        await transport.shutdown()
+    }
 }

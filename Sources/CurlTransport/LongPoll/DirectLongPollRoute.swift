@@ -4,16 +4,29 @@
 /// An idle watch costs libcurl about 12 KB (its easy handle alone is 5.4 KB, measured with
 /// heaptrack in `docs/performance.md`); thousands sit idle at once. What libcurl does for a
 /// long poll that this path does not — TLS, proxies, name resolution, credentials — keeps it on
-/// libcurl: only a `GET` without body or credentials to an `http://` endpoint whose host is an
-/// IP address literal, with no proxy in the environment, goes direct.
+/// libcurl: only a `GET` without body or credentials to an `http://` endpoint, with no proxy in
+/// the environment, goes direct; to a host name only once libcurl has reached that endpoint
+/// within the last minute, at the address libcurl connected to (its DNS cache's lifetime).
 ///
 /// Pure: table-tested (`DirectLongPollRouteTests`).
 struct DirectLongPollRoute: Equatable {
-    /// The address literal, without brackets (`127.0.0.1`, `::1`).
+    /// The address literal, without brackets (`127.0.0.1`, `::1`), or the host name until
+    /// ``resolved(to:)`` replaces it with the address to connect to.
     var host: String
     var port: Int
-    /// The `Host` field: the endpoint's authority as written (`127.0.0.1:2379`, `[::1]:2379`).
+    /// The `Host` field: the endpoint's authority as written (`127.0.0.1:2379`, `[::1]:2379`,
+    /// `etcd-1:2379`).
     var authority: String
+    /// Whether ``host`` is an address to connect to; `false` for a host name.
+    var isAddress = true
+
+    /// The route with the address a host name resolved to.
+    func resolved(to address: String) -> DirectLongPollRoute {
+        var route = self
+        route.host = address
+        route.isAddress = true
+        return route
+    }
 
     /// The route of `request`, or `nil` when it stays on libcurl.
     static func of(_ request: TransportRequest, proxyInEnvironment: Bool) -> DirectLongPollRoute? {
@@ -23,8 +36,10 @@ struct DirectLongPollRoute: Equatable {
         return parse(endpoint: request.endpoint)
     }
 
-    /// `http://` + an IPv4 literal or a bracketed IPv6 literal + an optional `:port`, nothing
-    /// after it; `nil` for anything else (a host name, `https://`, user info, a path).
+    /// `http://` + an IPv4 literal, a bracketed IPv6 literal or a host name + an optional
+    /// `:port`, nothing after it; `nil` for anything else (`https://`, user info, a path). A
+    /// host name's route is not ``isAddress``: the driver connects to the address libcurl last
+    /// reached it at (``DirectLongPolls/address(for:now:)``).
     static func parse(endpoint: String) -> DirectLongPollRoute? {
         let utf8 = Array(endpoint.utf8)
         let scheme = Array("http://".utf8)
@@ -34,6 +49,7 @@ struct DirectLongPollRoute: Equatable {
         let authority = Array(utf8[scheme.count...])
         let host: [UInt8]
         var rest: ArraySlice<UInt8>
+        var isName = false
         if authority.first == UInt8(ascii: "[") {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             host = Array(authority[1..<close])
@@ -43,7 +59,10 @@ struct DirectLongPollRoute: Equatable {
         } else {
             let end = authority.firstIndex(of: UInt8(ascii: ":")) ?? authority.count
             host = Array(authority[..<end])
-            guard isIPv4Literal(host) else { return nil }
+            if !isIPv4Literal(host) {
+                guard isHostName(host) else { return nil }
+                isName = true
+            }
             rest = authority[end...]
         }
         var port = 80
@@ -56,7 +75,8 @@ struct DirectLongPollRoute: Equatable {
             guard (1...65535).contains(port) else { return nil }
         }
         return DirectLongPollRoute(
-            host: String(decoding: host, as: UTF8.self), port: port, authority: String(decoding: authority, as: UTF8.self))
+            host: String(decoding: host, as: UTF8.self), port: port, authority: String(decoding: authority, as: UTF8.self),
+            isAddress: !isName)
     }
 
     /// The request as it goes on the wire; `nil` when a field would break the request (a CR
@@ -101,6 +121,18 @@ struct DirectLongPollRoute: Equatable {
                 !part.isEmpty && part.count <= 3 && part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
                     && part.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) } <= 255
             }
+    }
+
+    /// Letters, digits, `-` and `.`, in labels of 1 to 63 bytes that do not start or end with
+    /// `-`, and not all digits (`1.2.3` is a malformed address, not a name).
+    private static func isHostName(_ host: [UInt8]) -> Bool {
+        guard !host.isEmpty, host.count <= 253 else { return false }
+        let labels = host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        let valid = labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
+                && label.allSatisfy { isHexDigit($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) || $0 == UInt8(ascii: "-") }
+        }
+        return valid && !host.allSatisfy { $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {

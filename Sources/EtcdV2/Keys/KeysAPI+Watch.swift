@@ -28,9 +28,10 @@ extension KeysAPI {
     /// Cancelling the consuming task ends the sequence and frees its long poll at once.
     ///
     /// Each watch is one long poll on its own connection. Thousands are practical: to an
-    /// `http://` endpoint given as an IP address (no credentials, no proxy in the environment)
-    /// an idle watch takes about 8.5 KB of memory in all, served by the client's event loop
-    /// without a libcurl handle; otherwise libcurl serves it, at about 21 KB.
+    /// `http://` endpoint (no credentials, no proxy in the environment) an idle watch takes
+    /// about 8.5 KB of memory in all, served by the client's event loop without a libcurl
+    /// handle; otherwise (TLS, credentials, a proxy, or a host name the client has not reached
+    /// within a minute) libcurl serves it, at about 21 KB.
     ///
     /// ```swift
     /// for try await event in keys.watch("/dir", options: .init(afterIndex: r.index, recursive: true)) { … }
