@@ -1,3 +1,4 @@
+import CurlTransport
 import EtcdTestSupport
 @testable import EtcdV2
 import Testing
@@ -27,6 +28,8 @@ struct WatchEtcdTests {
             for i in 0..<1000 { _ = try await client.keys.set("/w/k\(i % 10)", value: "\(i)") }
             let events = try await watcher.value
             #expect(values(events) == (0..<1000).map(String.init))
+            // To 127.0.0.1, the long polls went without libcurl handles (direct long polls).
+            #expect(await client.requester.transport.statistics().directLongPolls > 0)
         }
     }
 
