@@ -317,8 +317,17 @@ final class DirectLongPolls {
         return entry.address
     }
 
-    /// Whether `endpoint` is `http://` with a host name (decided once per endpoint).
+    /// Whether `endpoint` is `http://` with a host name (decided once per endpoint). Runs for
+    /// every request libcurl completes, so an endpoint whose host starts like an address
+    /// (`http://1…`, `http://[…`) or that is not `http://` is answered without hashing it (a
+    /// host name starting with a digit thus keeps its long polls on libcurl).
     func namesHostToRecord(_ endpoint: String) -> Bool {
+        var endpoint = endpoint
+        let obviouslyNot = endpoint.withUTF8 { bytes in
+            bytes.count < 8 || bytes[4] != UInt8(ascii: ":") || bytes[7] == UInt8(ascii: "[")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[7])
+        }
+        if obviouslyNot { return false }
         if let known = namesHost[endpoint] { return known }
         let isName = DirectLongPollRoute.parse(endpoint: endpoint).map { !$0.isAddress } ?? false
         namesHost[endpoint] = isName
