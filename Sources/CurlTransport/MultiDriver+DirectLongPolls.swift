@@ -49,7 +49,7 @@ extension MultiDriver {
             let failure = DirectFailures.connect(errno: error, route: route)
             let result = Result<TransportResponse, any Error>.failure(
                 transfer.error(failure.kind, delivery: .notSent, message: failure.message))
-            if case .direct = transfer.state { return completeDirect(transfer, result) }
+            if case .direct = transfer.state { return complete(transfer, result) }
             // Not attached to a connection yet, so not one for ``MultiDriver/complete(_:_:)``.
             running[ObjectIdentifier(transfer)] = nil
             direct.inFlight -= 1
@@ -94,7 +94,7 @@ extension MultiDriver {
             let error = ccepoll_socket_error(connection.fd)
             guard error == 0 else {
                 let failure = DirectFailures.connect(errno: error, route: nil)
-                return completeDirect(transfer, .failure(transfer.error(failure.kind, delivery: .notSent, message: failure.message)))
+                return complete(transfer, .failure(transfer.error(failure.kind, delivery: .notSent, message: failure.message)))
             }
             transfer.connectDeadline = nil
             arm(transfer)
@@ -150,7 +150,7 @@ extension MultiDriver {
         case .needMore:
             return
         case .failed(let kind, let message):
-            completeDirect(transfer, .failure(transfer.error(kind, message: message)))
+            complete(transfer, .failure(transfer.error(kind, message: message)))
         case .complete:
             succeed(transfer, on: connection)
         }
@@ -170,13 +170,13 @@ extension MultiDriver {
             return connect(transfer, route: route, request: request)
         }
         let failure = DirectFailures.lost(errno: code)
-        completeDirect(transfer, .failure(transfer.error(failure.kind, message: failure.message)))
+        complete(transfer, .failure(transfer.error(failure.kind, message: failure.message)))
     }
 
     private func succeed(_ transfer: Transfer, on connection: DirectConnection) {
         let reader = connection.reader
         guard let status = reader.parser.status else {
-            return completeDirect(
+            return complete(
                 transfer, .failure(transfer.error(.malformedResponse, message: "no complete HTTP response header")))
         }
         let response = TransportResponse(
@@ -192,12 +192,7 @@ extension MultiDriver {
         } else {
             closeDirect(connection)
         }
-        completeDirect(transfer, .success(response))
-    }
-
-    /// ``MultiDriver/complete(_:_:)`` for a direct transfer.
-    private func completeDirect(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
-        complete(transfer, result)
+        complete(transfer, .success(response))
     }
 
     /// Called by ``MultiDriver/complete(_:_:)`` when a direct transfer ends: a connection still
@@ -273,96 +268,8 @@ extension MultiDriver {
         if result == 0 {
             connection.registered = events
         } else if let transfer = connection.transfer {
-            completeDirect(
+            complete(
                 transfer, .failure(transfer.error(.other, message: "epoll_ctl failed for a long poll's socket (errno \(result))")))
         }
-    }
-}
-
-/// The direct path's state in the driver (on its loop thread only).
-final class DirectLongPolls {
-    /// Connections by descriptor, in use or idle.
-    var connections: [Int32: DirectConnection] = [:]
-    /// Idle connections by endpoint.
-    var idle: [String: [DirectConnection]] = [:]
-    var idleCount = 0
-    var inFlight = 0
-    var peakInFlight = 0
-    /// For endpoints with a host name: the address libcurl last connected to, and when.
-    var addresses: [String: (address: String, at: UInt64)] = [:]
-    /// Whether an endpoint's host is a name (an `http://` endpoint the direct path could serve).
-    private var namesHost: [String: Bool] = [:]
-    /// Read once per transport: whether the environment names a proxy.
-    let proxyInEnvironment: Bool
-    /// Where every read lands before the reader keeps what it needs.
-    let scratch: UnsafeMutableRawBufferPointer
-
-    init() {
-        proxyInEnvironment = DirectLongPollRoute.proxyInEnvironment { name in getenv(name).map { String(cString: $0) } }
-        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-    }
-
-    deinit {
-        scratch.deallocate()
-    }
-
-    /// How long an address libcurl reached a host name at is used: libcurl's own DNS cache
-    /// lifetime (`CURLOPT_DNS_CACHE_TIMEOUT`, 60 s).
-    static let addressLifetimeNanos: UInt64 = 60 * 1_000_000_000
-
-    /// The address to connect to for `route`'s host name, if libcurl reached its endpoint
-    /// within ``addressLifetimeNanos``.
-    func address(for endpoint: String, now: UInt64) -> String? {
-        guard let entry = addresses[endpoint], now &- entry.at < Self.addressLifetimeNanos else { return nil }
-        return entry.address
-    }
-
-    /// Whether `endpoint` is `http://` with a host name (decided once per endpoint). Runs for
-    /// every request libcurl completes, so an endpoint whose host starts like an address
-    /// (`http://1…`, `http://[…`) or that is not `http://` is answered without hashing it (a
-    /// host name starting with a digit thus keeps its long polls on libcurl).
-    func namesHostToRecord(_ endpoint: String) -> Bool {
-        var endpoint = endpoint
-        let obviouslyNot = endpoint.withUTF8 { bytes in
-            bytes.count < 8 || bytes[4] != UInt8(ascii: ":") || bytes[7] == UInt8(ascii: "[")
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[7])
-        }
-        if obviouslyNot { return false }
-        if let known = namesHost[endpoint] { return known }
-        let isName = DirectLongPollRoute.parse(endpoint: endpoint).map { !$0.isAddress } ?? false
-        namesHost[endpoint] = isName
-        return isName
-    }
-}
-
-/// What each `errno` of the direct path means: the direct path's counterpart of ``CurlCodes``,
-/// in the same ``TransportError`` kinds and with libcurl's wording, so callers cannot tell the
-/// paths apart.
-enum DirectFailures {
-    /// How long an idle connection is trusted with another request (libcurl's `CURLOPT_MAXAGE_CONN`).
-    static let maxIdleNanos: UInt64 = 118 * 1_000_000_000
-
-    /// A connect that failed (nothing was sent).
-    static func connect(errno code: Int32, route: DirectLongPollRoute?) -> (kind: TransportError.Kind, message: String) {
-        let target = route.map { "\($0.host) port \($0.port)" } ?? "the server"
-        switch code {
-        case EINVAL, EAFNOSUPPORT:
-            return (.invalidRequest, "cannot connect to \(target): \(describe(code))")
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-            return (.other, "no socket for a connection to \(target): \(describe(code))")
-        default:
-            return (.couldNotConnect, "Failed to connect to \(target): \(describe(code))")
-        }
-    }
-
-    /// The connection failed after the request started to go out (0: the server closed it).
-    static func lost(errno code: Int32) -> (kind: TransportError.Kind, message: String) {
-        code == 0
-            ? (.connectionClosed, "the connection closed without a response")
-            : (.connectionClosed, "Connection failure: \(describe(code))")
-    }
-
-    private static func describe(_ code: Int32) -> String {
-        String(cString: strerror(code))
     }
 }
