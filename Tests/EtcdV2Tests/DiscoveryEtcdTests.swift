@@ -43,7 +43,9 @@ struct DiscoveryEtcdTests {
                     let set = try await client.keys.set("/discovered", value: "yes")
                     let firstRequest = ContinuousClock.now - start
                     #expect(client.pinnedEndpoint == "http://localhost:\(ports[0])")
-                    // The write is in the cluster: read it from another member, by IP.
+                    // The write is in the cluster: read it from another member, by IP, once that
+                    // member has applied it (a follower's local read may come first: seen in CI).
+                    try await Self.waitUntilApplied(index: set.index ?? 0, on: cluster.clientURL(2))
                     let raw = try await LoopbackHTTP.request("GET", cluster.clientURL(2) + "/v2/keys/discovered")
                     #expect(raw.body.contains(#""value":"yes""#))
                     #expect(firstRequest < .seconds(2), "first request over localhost took \(firstRequest)")
