@@ -23,7 +23,12 @@ extension EtcdClient {
             }
         case .prioritizeLeader:
             requester.state.replaceEndpoints(endpoints)
-            try await LeaderLocator.pinLeader(using: requester)
+            do {
+                try await LeaderLocator.pinLeader(using: requester)
+            } catch is LeaderLocator.StaleLeader {
+                // The leader named just failed: look again in the background until it is known.
+                requester.leaderLocator?.refresh(using: requester)
+            }
         }
     }
 

@@ -62,15 +62,27 @@ final class LeaderLocator: Sendable {
 
     /// Asks `/v2/members/leader` and pins the first of the leader's client URLs that is one of
     /// the endpoints. Returns the pinned endpoint, or `nil` if none of them matches.
+    ///
+    /// - Throws: ``StaleLeader`` when the member named is one that just failed: right after the
+    ///   leader dies, the others name it until they notice (an election timeout), and pinning
+    ///   it would leave the client wherever the next request happens to be answered (seen in
+    ///   CI: on a follower for good). The lookup then retries like after a failure.
     @discardableResult
     static func pinLeader(using requester: ClusterRequester) async throws -> String? {
         let leader = try await MembersAPI(requester: requester).leader()
         let endpoints = requester.state.endpoints
         for url in leader.clientURLs {
             guard let endpoint = try? Endpoint.validate(url), endpoints.contains(endpoint) else { continue }
+            if requester.state.isCooling(endpoint, at: .now) { throw StaleLeader(endpoint: endpoint) }
             requester.state.pin(endpoint)
             return endpoint
         }
         return nil
+    }
+
+    /// The leader named is an endpoint that just failed.
+    struct StaleLeader: Error, CustomStringConvertible {
+        var endpoint: String
+        var description: String { "the members still name \(endpoint), which just failed, as the leader" }
     }
 }
