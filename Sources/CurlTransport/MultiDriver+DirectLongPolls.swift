@@ -24,9 +24,6 @@ extension MultiDriver {
             finish(transfer, .failure(transfer.error(.invalidRequest, message: "a header field or the path holds CR, LF or NUL")))
             return true
         }
-        running[ObjectIdentifier(transfer)] = transfer
-        direct.inFlight += 1
-        direct.peakInFlight = max(direct.peakInFlight, direct.inFlight)
         if let idle = takeIdleConnection(for: transfer.request.endpoint) {
             idle.stage = .sending(bytes: request, offset: 0)
             attach(transfer, to: idle)
@@ -49,11 +46,8 @@ extension MultiDriver {
             let failure = DirectFailures.connect(errno: error, route: route)
             let result = Result<TransportResponse, any Error>.failure(
                 transfer.error(failure.kind, delivery: .notSent, message: failure.message))
+            // A retry's transfer is still attached to its dead connection; a new one never ran.
             if case .direct = transfer.state { return complete(transfer, result) }
-            // Not attached to a connection yet, so not one for ``MultiDriver/complete(_:_:)``.
-            running[ObjectIdentifier(transfer)] = nil
-            direct.inFlight -= 1
-            statistics.completedTransfers += 1
             return finish(transfer, result)
         }
         statistics.socketsOpened += 1
@@ -74,7 +68,14 @@ extension MultiDriver {
         }
     }
 
+    /// Attaches `transfer` to `connection`; the first attach makes it a running transfer (a
+    /// retry moves it to a new connection).
     private func attach(_ transfer: Transfer, to connection: DirectConnection) {
+        if case .pending = transfer.state {
+            running[ObjectIdentifier(transfer)] = transfer
+            direct.inFlight += 1
+            direct.peakInFlight = max(direct.peakInFlight, direct.inFlight)
+        }
         connection.transfer = transfer
         connection.reader = HTTPResponseReader(maxBodyBytes: configuration.maxResponseBodyBytes)
         transfer.state = .direct(connection)

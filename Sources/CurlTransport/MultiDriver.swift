@@ -152,19 +152,28 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     /// connection if the response was incomplete), recycles the easy handle, resumes the caller.
     /// Never called from inside a libcurl callback.
     func complete(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
-        if case .direct(let connection) = transfer.state {
-            disarm(transfer)
-            running[ObjectIdentifier(transfer)] = nil
-            statistics.completedTransfers += 1
-            if logsTransfers { log(transfer, result) }
+        switch transfer.state {
+        case .running(let handle):
+            leaveRunning(transfer, result)
+            completeOnLibcurl(transfer, handle, result)
+        case .direct(let connection):
+            leaveRunning(transfer, result)
             directTransferEnded(transfer, on: connection)
-            return finish(transfer, result)
+            finish(transfer, result)
+        case .pending, .finished:
+            return
         }
-        guard case .running(let handle) = transfer.state else { return }
+    }
+
+    /// What every running transfer's end does: no more deadline, out of `running`, counted, logged.
+    private func leaveRunning(_ transfer: Transfer, _ result: Result<TransportResponse, any Error>) {
         disarm(transfer)
         running[ObjectIdentifier(transfer)] = nil
         statistics.completedTransfers += 1
         if logsTransfers { log(transfer, result) }
+    }
+
+    private func completeOnLibcurl(_ transfer: Transfer, _ handle: EasyHandle, _ result: Result<TransportResponse, any Error>) {
         if case .failure(let error as TransportError) = result, error.kind == .headerTimeout || error.kind == .deadlineExceeded {
             // Removing a timed-out transfer closes its connection, and closing a loopback TCP
             // connection runs the peer's side of it in this call (it took 0.1–0.5 ms against
