@@ -17,6 +17,9 @@ final class EasyHandle: @unchecked Sendable {
     var lastHadBody = false
     /// Whether `CURLOPT_HTTPHEADER` points at a list (of the last transfer).
     var hasHeaderList = false
+    /// The URL being set, NUL-terminated; kept so that a request's URL costs no allocation
+    /// (libcurl copies it).
+    private var urlBytes: [UInt8] = []
 
     init?() {
         guard let raw = curl_easy_init() else { return nil }
@@ -54,6 +57,17 @@ final class EasyHandle: @unchecked Sendable {
 
     func set(_ option: CURLoption, _ value: String) throws(SetoptFailure) {
         try check(ccurl_easy_setopt_string(raw, option, value), option)
+    }
+
+    /// `CURLOPT_URL` to `endpoint` followed by `pathAndQuery`, without making a `String` (or a
+    /// C string) of the two: this runs for every request.
+    func setURL(endpoint: String, pathAndQuery: String) throws(SetoptFailure) {
+        urlBytes.removeAll(keepingCapacity: true)
+        urlBytes.append(contentsOf: endpoint.utf8)
+        urlBytes.append(contentsOf: pathAndQuery.utf8)
+        urlBytes.append(0)
+        let code = urlBytes.withUnsafeMutableBytes { ccurl_easy_setopt_pointer(raw, CURLOPT_URL, $0.baseAddress) }
+        try check(code, CURLOPT_URL)
     }
 
     func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(SetoptFailure) {

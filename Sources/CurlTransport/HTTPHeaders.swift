@@ -1,6 +1,6 @@
 /// The fields of a response's header block, kept as the bytes that arrived.
 ///
-/// Every response carries seven or eight fields, and a client reads two or three of them, so
+/// Every response carries ten or eleven fields, and a client reads two or three of them, so
 /// nothing becomes a `String` until it is asked for: the parser appends each field's name and
 /// value bytes and their ranges, and ``first(named:)`` compares names byte by byte. Iterating
 /// gives ``HTTPHeader`` values, in arrival order.
@@ -35,9 +35,10 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
     /// Adds a field. Names and values are taken as they are (the parser trims them).
     package mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         if fields.isEmpty {
-            // etcd sends seven or eight fields, about 200 bytes: one allocation each.
-            bytes.reserveCapacity(256)
-            fields.reserveCapacity(10)
+            // etcd sends ten or eleven fields (three of them CORS), about 330 bytes of names
+            // and values: one allocation each, none grown.
+            bytes.reserveCapacity(512)
+            fields.reserveCapacity(16)
         }
         let nameStart = bytes.count
         bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
@@ -71,31 +72,32 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
 
     /// The value of the first field named `name` (compared ASCII case-insensitively), if any.
     package func first(named name: String) -> String? {
-        withFirstValue(named: name) { String(decoding: $0, as: UTF8.self) }
+        firstValue(named: name).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Runs `body` on the bytes of the value of the first field named `name`, if any: for
-    /// callers that parse the value (a number) without making a `String` of it.
-    package func withFirstValue<Result>(named name: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+    /// The bytes of the value of the first field named `name` (compared ASCII
+    /// case-insensitively), if any: for callers that parse the value (a number) without making
+    /// a `String` of it. Not generic, so that callers in other modules do not go through
+    /// unspecialized code (and the runtime's metadata lookups) on every response.
+    package func firstValue(named name: String) -> ArraySlice<UInt8>? {
         var name = name
-        return name.withUTF8 { withFirstValue(named: UnsafeRawBufferPointer($0), body) }
+        return name.withUTF8 { firstValue(named: UnsafeRawBufferPointer($0)) }
     }
 
-    /// ``withFirstValue(named:_:)`` for a name known at compile time.
-    package func withFirstValue<Result>(named name: StaticString, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
-        withFirstValue(named: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), body)
+    /// ``firstValue(named:)-(String)`` for a name known at compile time.
+    package func firstValue(named name: StaticString) -> ArraySlice<UInt8>? {
+        firstValue(named: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
-    private func withFirstValue<Result>(named wanted: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
-        bytes.withUnsafeBytes { all in
+    private func firstValue(named wanted: UnsafeRawBufferPointer) -> ArraySlice<UInt8>? {
+        let found = bytes.withUnsafeBytes { all -> Field? in
             for field in fields {
                 let name = UnsafeRawBufferPointer(rebasing: all[Int(field.nameStart)..<Int(field.nameEnd)])
-                if asciiCaseInsensitiveEquals(name, wanted) {
-                    return body(UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)]))
-                }
+                if asciiCaseInsensitiveEquals(name, wanted) { return field }
             }
             return nil
         }
+        return found.map { bytes[Int($0.valueStart)..<Int($0.valueEnd)] }
     }
 
     package func makeIterator() -> IndexingIterator<[HTTPHeader]> {

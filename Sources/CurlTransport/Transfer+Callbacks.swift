@@ -57,7 +57,7 @@ extension Transfer {
             callbackFailure = (.malformedResponse, "malformed HTTP header line")
             return 0
         case .finalHeadersComplete:
-            if let length = parser.headers.withFirstValue(named: "Content-Length", Self.decimal) ?? nil {
+            if let length = parser.headers.firstValue(named: "Content-Length")?.withUnsafeBytes(Self.decimal) {
                 guard length <= maxBodyBytes else {
                     callbackFailure = (
                         .responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes"

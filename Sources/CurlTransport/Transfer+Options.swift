@@ -81,7 +81,7 @@ extension Transfer {
     private func configureRequest(_ handle: EasyHandle) throws(SetoptFailure) {
         let me = Unmanaged.passUnretained(self).toOpaque()
         handle.errorBuffer[0] = 0
-        try handle.set(CURLOPT_URL, request.url)
+        try handle.setURL(endpoint: request.endpoint, pathAndQuery: request.pathAndQuery)
         try handle.set(CURLOPT_PRIVATE, pointer: me)
         try handle.set(CURLOPT_WRITEDATA, pointer: me)
         try handle.set(CURLOPT_HEADERDATA, pointer: me)

@@ -5,10 +5,14 @@ import Testing
 /// Requests compared with what Go's client sends (its `keys_test.go` and the reference §2.11).
 struct KeysRequestBuilderTests {
     @Test(arguments: [
-        (GetOptions(), "/v2/keys/foo?quorum=false&recursive=false&sorted=false"),
-        (GetOptions(recursive: true), "/v2/keys/foo?quorum=false&recursive=true&sorted=false"),
-        (GetOptions(sorted: true), "/v2/keys/foo?quorum=false&recursive=false&sorted=true"),
-        (GetOptions(quorum: true), "/v2/keys/foo?quorum=true&recursive=false&sorted=false"),
+        // Only the flags that are set (Go sends all three; etcd reads a missing one as false).
+        (GetOptions(), "/v2/keys/foo"),
+        (GetOptions(recursive: true), "/v2/keys/foo?recursive=true"),
+        (GetOptions(sorted: true), "/v2/keys/foo?sorted=true"),
+        (GetOptions(quorum: true), "/v2/keys/foo?quorum=true"),
+        (GetOptions(recursive: true, sorted: true), "/v2/keys/foo?recursive=true&sorted=true"),
+        (GetOptions(sorted: true, quorum: true), "/v2/keys/foo?quorum=true&sorted=true"),
+        (GetOptions(recursive: true, quorum: true), "/v2/keys/foo?quorum=true&recursive=true"),
         (GetOptions(recursive: true, sorted: true, quorum: true), "/v2/keys/foo?quorum=true&recursive=true&sorted=true"),
     ])
     func get(options: GetOptions, pathAndQuery: String) throws {
@@ -142,10 +146,10 @@ struct KeysRequestBuilderTests {
                 for sorted in [false, true] {
                     let request = try KeysRequestBuilder.get(
                         key: "k", options: GetOptions(recursive: recursive, sorted: sorted, quorum: quorum))
-                    let query = PercentEncoding.form([
-                        ("quorum", String(quorum)), ("recursive", String(recursive)), ("sorted", String(sorted)),
-                    ])
-                    #expect(request.pathAndQuery == "/v2/keys/k?" + query)
+                    // The flags that are set, in Go's (alphabetical) order; none: no query.
+                    let set = [("quorum", quorum), ("recursive", recursive), ("sorted", sorted)].filter(\.1)
+                    let query = PercentEncoding.form(set.map { ($0.0, "true") })
+                    #expect(request.pathAndQuery == "/v2/keys/k" + (set.isEmpty ? "" : "?" + query))
                 }
             }
         }

@@ -156,7 +156,7 @@ struct HTTPResponseReader {
     /// Decides the body's framing from the final header block.
     private mutating func headersComplete() -> Progress {
         let headers = parser.headers
-        if headers.withFirstValue(named: "Connection", { Self.containsToken("close", in: $0) }) == true {
+        if headers.firstValue(named: "Connection")?.withUnsafeBytes({ Self.containsToken("close", in: $0) }) == true {
             isReusable = false
         }
         let status = parser.status ?? 0
@@ -164,12 +164,12 @@ struct HTTPResponseReader {
             stage = .done
             return .complete
         }
-        if headers.withFirstValue(named: "Transfer-Encoding", { Self.containsToken("chunked", in: $0) }) == true {
+        if headers.firstValue(named: "Transfer-Encoding")?.withUnsafeBytes({ Self.containsToken("chunked", in: $0) }) == true {
             stage = .chunkSize
             return .needMore
         }
-        if let announced = headers.withFirstValue(named: "Content-Length", { Transfer.decimal($0) }) {
-            guard let length = announced else { return .failed(.malformedResponse, "malformed Content-Length") }
+        if let announced = headers.firstValue(named: "Content-Length") {
+            guard let length = announced.withUnsafeBytes({ Transfer.decimal($0) }) else { return .failed(.malformedResponse, "malformed Content-Length") }
             guard length <= maxBodyBytes else {
                 return .failed(.responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes")
             }

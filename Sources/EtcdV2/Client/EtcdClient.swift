@@ -105,7 +105,8 @@ public final class EtcdClient: Sendable {
 
     /// The versions of the server and the cluster, from `/version`.
     public func version() async throws -> EtcdVersion {
-        let (response, endpoint) = try await requester.send(.get, "/version", isIdempotent: true)
+        let answer = try await requester.send(.get, "/version", isIdempotent: true)
+        let (response, endpoint) = (answer.response, answer.endpoint)
         guard response.status == 200,
             let version = try? JSONDecoder().decode(EtcdVersion.self, from: Data(response.body))
         else {

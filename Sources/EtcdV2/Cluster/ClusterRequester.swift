@@ -26,6 +26,13 @@ final class ClusterRequester: Sendable {
         self.leaderLocator = leaderLocator
     }
 
+    /// An answer, and the endpoint that gave it (after redirects). A struct, not a tuple: a
+    /// tuple kept across an `await` is destroyed through the runtime's generic tuple witness.
+    struct Answer: Sendable {
+        var response: TransportResponse
+        var endpoint: String
+    }
+
     /// The response and the endpoint that gave it.
     ///
     /// - Parameter timeout: The caller's limit across every endpoint; running out throws
@@ -38,7 +45,7 @@ final class ClusterRequester: Sendable {
     func send(
         _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
         isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
-    ) async throws -> (response: TransportResponse, endpoint: String) {
+    ) async throws -> Answer {
         let start = ContinuousClock.now
         let deadline = timeout.map { start + $0 }
         let attempts = state.plan(at: start)
@@ -66,7 +73,7 @@ final class ClusterRequester: Sendable {
     private func attemptResult(
         _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
         deadline: ContinuousClock.Instant?
-    ) async -> Result<(TransportResponse, String), any Error> {
+    ) async -> Result<Answer, any Error> {
         do {
             return .success(try await attempt(first, headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline))
         } catch {
@@ -78,14 +85,15 @@ final class ClusterRequester: Sendable {
     /// on to the next endpoint (the failure appended to `failures`), or an error to throw.
     @inline(never)
     private func conclude(
-        _ result: Result<(TransportResponse, String), any Error>, endpoint: String, position: Int,
+        _ result: Result<Answer, any Error>, endpoint: String, position: Int,
         attempts: ClusterState.Attempts, isIdempotent: Bool, timeout: Duration?,
         failures: inout [EtcdClusterError.Failure]
-    ) throws -> (response: TransportResponse, endpoint: String)? {
+    ) throws -> Answer? {
         let outcome: FailoverPolicy.Outcome
         let failure: any Error & Sendable
         do {
-            let (response, answeredBy) = try result.get()
+            let answer = try result.get()
+            let response = answer.response
             if let received = response.headers.first(named: "X-Etcd-Cluster-Id"),
                 let mismatch = state.checkClusterID(received, from: endpoint)
             {
@@ -94,13 +102,13 @@ final class ClusterRequester: Sendable {
                 switch FailoverPolicy.decide(.answered(status: response.status), isIdempotent: isIdempotent) {
                 case .answer:
                     if response.status >= 500 {
-                        state.recordFailure(endpoint, Self.serverError(response, endpoint: answeredBy), at: .now)
+                        state.recordFailure(endpoint, Self.serverError(response, endpoint: answer.endpoint), at: .now)
                     } else {
                         state.recordSuccess(endpoint, plannedAt: attempts.pinGeneration)
                     }
-                    return (response, answeredBy)
+                    return answer
                 case .tryNext, .stop:
-                    (outcome, failure) = (.answered(status: response.status), Self.serverError(response, endpoint: answeredBy))
+                    (outcome, failure) = (.answered(status: response.status), Self.serverError(response, endpoint: answer.endpoint))
                 }
             }
         } catch let error as TransportError {
@@ -143,7 +151,7 @@ final class ClusterRequester: Sendable {
     private func attempt(
         _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
         deadline: ContinuousClock.Instant?
-    ) async throws -> (TransportResponse, String) {
+    ) async throws -> Answer {
         let start = ContinuousClock.now
         let headerDeadline = isLongPoll ? nil : configuration.headerTimeoutPerRequest.map { start + $0 }
         var hop = first
@@ -153,7 +161,7 @@ final class ClusterRequester: Sendable {
                 hop, first: first, headers: headers, headerDeadline: headerDeadline, deadline: deadline,
                 isIdempotent: isIdempotent, isLongPoll: isLongPoll)
             let response = try await isLongPoll ? executeLongPoll(request, on: first.endpoint) : transport.execute(request)
-            guard RedirectResolver.isRedirect(response.status) else { return (response, hop.endpoint) }
+            guard RedirectResolver.isRedirect(response.status) else { return Answer(response: response, endpoint: hop.endpoint) }
             hop = try nextHop(after: response, from: hop, origin: first.endpoint, redirects: &redirects)
         }
     }

@@ -10,15 +10,37 @@ final class ClusterState: Sendable {
     let healthCheck: EtcdClient.HealthCheck
 
     private struct Inner {
-        var endpoints: [String]
+        var endpoints: [String] {
+            didSet { health = endpoints.map { endpoint in oldValue.firstIndex(of: endpoint).map { health[$0] } ?? EndpointHealth() } }
+        }
         var pinned = 0
         /// Counts changes of the pin, so that a success moves it only if nobody else did
         /// while that request was in flight (``recordSuccess(_:plannedAt:)``).
         var pinGeneration: UInt64 = 0
-        var health: [String: EndpointHealth] = [:]
+        /// Each endpoint's health, at the endpoint's index: an array rather than a dictionary,
+        /// so that the lookups every request makes hash no strings (the endpoints a request
+        /// names are the very strings kept here, which compare equal at once).
+        var health: [EndpointHealth]
         var clusterID: String?
         var longPolls: [String: [UInt64: @Sendable () -> Void]] = [:]
         var nextToken: UInt64 = 0
+
+        init(endpoints: [String], clusterID: String?) {
+            self.endpoints = endpoints
+            health = Array(repeating: EndpointHealth(), count: endpoints.count)
+            self.clusterID = clusterID
+        }
+
+        /// Runs `body` on the health of `endpoint`, if it is one of the endpoints (a request
+        /// planned before the list was replaced may name one that is gone: nothing to keep).
+        mutating func withHealth<R>(of endpoint: String, _ body: (inout EndpointHealth) -> R) -> R? {
+            guard let index = endpoints.firstIndex(of: endpoint) else { return nil }
+            return body(&health[index])
+        }
+
+        func health(of endpoint: String) -> EndpointHealth? {
+            endpoints.firstIndex(of: endpoint).map { health[$0] }
+        }
     }
 
     private let inner: Mutex<Inner>
@@ -52,19 +74,19 @@ final class ClusterState: Sendable {
     /// Plans a request at `now` and marks its first endpoint as in use.
     func plan(at now: ContinuousClock.Instant) -> Attempts {
         inner.withLock { state in
-            let cooldownLeft: [Duration?] = state.endpoints.map { endpoint in
-                guard let health = state.health[endpoint], let until = health.coolingUntil, now < until else { return nil }
+            let cooldownLeft: [Duration?] = state.health.map { health in
+                guard let until = health.coolingUntil, now < until else { return nil }
                 return until - now
             }
             let plan = FailoverPolicy.plan(pinned: state.pinned, cooldownLeft: cooldownLeft)
             if let first = plan.order.first {
-                state.health[state.endpoints[first], default: EndpointHealth()].lastUsed = now
+                state.health[first].lastUsed = now
             }
             let skipped = plan.skipped.map { index in
                 let endpoint = state.endpoints[index]
                 return EtcdClusterError.Failure(
                     endpoint: endpoint,
-                    error: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: state.health[endpoint]?.lastFailure))
+                    error: EtcdEndpointUnhealthyError(endpoint: endpoint, lastFailure: state.health[index].lastFailure))
             }
             return Attempts(
                 endpoints: state.endpoints, plan: plan, skippedFailures: skipped, pinGeneration: state.pinGeneration)
@@ -76,10 +98,9 @@ final class ClusterState: Sendable {
     /// another request's success that happened meanwhile knows better than this older request.
     func recordSuccess(_ endpoint: String, plannedAt generation: UInt64) {
         inner.withLock { state in
-            state.health[endpoint, default: EndpointHealth()].recordSuccess()
-            guard state.pinGeneration == generation, let index = state.endpoints.firstIndex(of: endpoint),
-                index != state.pinned
-            else { return }
+            guard let index = state.endpoints.firstIndex(of: endpoint) else { return }
+            state.health[index].recordSuccess()
+            guard state.pinGeneration == generation, index != state.pinned else { return }
             state.pinned = index
             state.pinGeneration &+= 1
         }
@@ -87,21 +108,21 @@ final class ClusterState: Sendable {
 
     /// Records a probe's healthy answer without moving the pin.
     func recordHealthy(_ endpoint: String) {
-        inner.withLock { $0.health[endpoint]?.recordSuccess() }
+        inner.withLock { _ = $0.withHealth(of: endpoint) { $0.recordSuccess() } }
     }
 
     /// Records a failure of `endpoint`: it cools down.
     func recordFailure(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) {
         let policy = healthCheck
         inner.withLock { state in
-            state.health[endpoint, default: EndpointHealth()].recordFailure(error, at: now, policy: policy)
+            _ = state.withHealth(of: endpoint) { $0.recordFailure(error, at: now, policy: policy) }
         }
     }
 
     /// Asks the health monitor to probe `endpoint` on its next round (a call's deadline ran
     /// out there: it may be stopped, or just slow).
     func requestProbe(_ endpoint: String) {
-        inner.withLock { $0.health[endpoint, default: EndpointHealth()].probeRequested = true }
+        inner.withLock { _ = $0.withHealth(of: endpoint) { $0.probeRequested = true } }
     }
 
     /// Pins `endpoint` if it is one of the endpoints; returns whether it is.
@@ -123,7 +144,6 @@ final class ClusterState: Sendable {
             state.endpoints = endpoints
             state.pinned = pinnedEndpoint.flatMap { endpoints.firstIndex(of: $0) } ?? 0
             state.pinGeneration &+= 1
-            state.health = state.health.filter { endpoints.contains($0.key) }
         }
     }
 
@@ -161,12 +181,11 @@ final class ClusterState: Sendable {
     /// `recentWindow`).
     func probeTargets(at now: ContinuousClock.Instant, recentWindow: Duration) -> [String] {
         inner.withLock { state in
-            state.endpoints.filter { endpoint in
+            zip(state.endpoints, state.health).filter { endpoint, health in
                 if state.longPolls[endpoint]?.isEmpty == false { return true }
-                guard let health = state.health[endpoint] else { return false }
                 if health.isSuspect || health.probeRequested { return true }
                 return health.lastUsed.map { now - $0 <= recentWindow } ?? false
-            }
+            }.map(\.0)
         }
     }
 
@@ -178,11 +197,13 @@ final class ClusterState: Sendable {
     func markUnhealthy(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) -> Int {
         let policy = healthCheck
         let cancels: [@Sendable () -> Void] = inner.withLock { state in
-            state.health[endpoint, default: EndpointHealth()].recordFailure(error, at: now, policy: policy)
-            state.health[endpoint]?.probeRequested = false
-            let elsewhere = state.endpoints.contains { other in
+            _ = state.withHealth(of: endpoint) { health in
+                health.recordFailure(error, at: now, policy: policy)
+                health.probeRequested = false
+            }
+            let elsewhere = zip(state.endpoints, state.health).contains { other, health in
                 guard other != endpoint else { return false }
-                guard let until = state.health[other]?.coolingUntil else { return true }
+                guard let until = health.coolingUntil else { return true }
                 return until <= now
             }
             guard elsewhere else { return [] }
@@ -194,11 +215,11 @@ final class ClusterState: Sendable {
 
     /// Whether `endpoint` failed and has not answered since.
     func isSuspect(_ endpoint: String) -> Bool {
-        inner.withLock { $0.health[endpoint]?.isSuspect ?? false }
+        inner.withLock { $0.health(of: endpoint)?.isSuspect ?? false }
     }
 
     /// Whether `endpoint` is cooling down at `now`.
     func isCooling(_ endpoint: String, at now: ContinuousClock.Instant) -> Bool {
-        inner.withLock { $0.health[endpoint]?.isCooling(at: now) ?? false }
+        inner.withLock { $0.health(of: endpoint)?.isCooling(at: now) ?? false }
     }
 }

@@ -128,9 +128,8 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                 return Self.step(for: error, policy: watch.policy)
             }
             do {
-                let (response, endpoint) = try await watch.keys.requester.send(
-                    .get, pathAndQuery, isIdempotent: true, isLongPoll: true)
-                return try Self.step(for: response, endpoint: endpoint)
+                let answer = try await watch.keys.requester.send(.get, pathAndQuery, isIdempotent: true, isLongPoll: true)
+                return try Self.step(for: answer.response, endpoint: answer.endpoint)
             } catch {
                 return Self.step(for: error, policy: watch.policy)
             }

@@ -99,11 +99,12 @@ public struct KeysAPI: Sendable {
 
     /// Sends `request` to the cluster and decodes the answer.
     func perform(_ request: KeysRequest) async throws -> Response {
-        let (response, endpoint) = try await requester.send(
+        let answer = try await requester.send(
             request.method, request.pathAndQuery, body: request.body, headers: request.headers,
             isIdempotent: request.isIdempotent || writesAreIdempotent, isLongPoll: request.isLongPoll,
             timeout: callTimeout)
         return try KeysResponseDecoder.decode(
-            status: response.status, headers: response.headers, body: response.body, endpoint: endpoint)
+            status: answer.response.status, headers: answer.response.headers, body: answer.response.body,
+            endpoint: answer.endpoint)
     }
 }

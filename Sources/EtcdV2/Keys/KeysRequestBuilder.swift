@@ -147,16 +147,19 @@ enum KeysRequestBuilder {
         return KeysRequest(method: .get, pathAndQuery: pathAndQuery, isIdempotent: true)
     }
 
-    /// `?quorum=…&recursive=…&sorted=…`: the same three flags every time.
+    /// The query of a read: only the flags that are set (`?quorum=true&recursive=true`, …),
+    /// nothing for a plain read. Go's client always sends all three (`…=false` included);
+    /// etcd reads a missing flag as `false`, and a URL without a query is cheaper for libcurl
+    /// to build and for etcd to parse.
     static func getQuery(quorum: Bool, recursive: Bool, sorted: Bool) -> StaticString {
         switch (quorum, recursive, sorted) {
-        case (false, false, false): "?quorum=false&recursive=false&sorted=false"
-        case (false, false, true): "?quorum=false&recursive=false&sorted=true"
-        case (false, true, false): "?quorum=false&recursive=true&sorted=false"
-        case (false, true, true): "?quorum=false&recursive=true&sorted=true"
-        case (true, false, false): "?quorum=true&recursive=false&sorted=false"
-        case (true, false, true): "?quorum=true&recursive=false&sorted=true"
-        case (true, true, false): "?quorum=true&recursive=true&sorted=false"
+        case (false, false, false): ""
+        case (false, false, true): "?sorted=true"
+        case (false, true, false): "?recursive=true"
+        case (false, true, true): "?recursive=true&sorted=true"
+        case (true, false, false): "?quorum=true"
+        case (true, false, true): "?quorum=true&sorted=true"
+        case (true, true, false): "?quorum=true&recursive=true"
         case (true, true, true): "?quorum=true&recursive=true&sorted=true"
         }
     }

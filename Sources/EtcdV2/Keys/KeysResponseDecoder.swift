@@ -93,12 +93,12 @@ enum KeysResponseDecoder {
     /// when missing, empty, signed, above `UInt64.max`, or not a number (Go's client fails the
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
     static func headerIndex(_ headers: HTTPHeaders, _ name: StaticString) -> UInt64? {
-        headers.withFirstValue(named: name) { $0.assumingMemoryBound(to: UInt8.self).decimalUInt64() } ?? nil
+        headers.firstValue(named: name)?.withUnsafeBufferPointer { $0.decimalUInt64() }
     }
 
     /// The value of the first header named `name`, compared ASCII case-insensitively.
     static func headerValue(_ headers: HTTPHeaders, _ name: StaticString) -> String? {
-        headers.withFirstValue(named: name) { String(decoding: $0, as: UTF8.self) }
+        headers.firstValue(named: name).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The error for a body that did not decode as an etcd answer.

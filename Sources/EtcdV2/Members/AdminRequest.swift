@@ -61,10 +61,10 @@ extension ClusterRequester {
     func send(_ request: AdminRequest, timeout: Duration?) async throws -> (
         status: Int, body: [UInt8], endpoint: String
     ) {
-        let (response, endpoint) = try await send(
+        let answer = try await send(
             request.method, request.path, body: request.body, headers: request.headers,
             isIdempotent: request.isIdempotent, timeout: timeout)
-        return (response.status, response.body, endpoint)
+        return (answer.response.status, answer.response.body, answer.endpoint)
     }
 }
 
