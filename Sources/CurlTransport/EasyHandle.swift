@@ -1,4 +1,5 @@
 internal import CCurl
+import Glibc
 
 /// One libcurl easy handle and its error buffer, reused across transfers.
 ///
@@ -20,6 +21,14 @@ final class EasyHandle: @unchecked Sendable {
     /// The URL being set, NUL-terminated; kept so that a request's URL costs no allocation
     /// (libcurl copies it).
     private var urlBytes: [UInt8] = []
+    /// The same URL in libcurl's parsed form (`CURLOPT_CURLU`), so that libcurl need not parse
+    /// and rebuild the whole URL for every transfer: the endpoint's scheme, host and port are
+    /// parsed once (``urlPartsEndpoint``), each transfer sets only its path and query.
+    private var urlParts: OpaquePointer?
+    /// The endpoint `urlParts` holds; `nil` when it holds none (or failed to parse one).
+    private var urlPartsEndpoint: String?
+    /// Whether `CURLOPT_CURLU` points at `urlParts` (`curl_easy_reset` clears it).
+    private var urlPartsAttached = false
 
     init?() {
         guard let raw = curl_easy_init() else { return nil }
@@ -30,6 +39,7 @@ final class EasyHandle: @unchecked Sendable {
 
     deinit {
         curl_easy_cleanup(raw)
+        if let urlParts { curl_url_cleanup(urlParts) }  // after the handle that points at it
         errorBuffer.deallocate()
     }
 
@@ -41,6 +51,7 @@ final class EasyHandle: @unchecked Sendable {
         lastMethod = nil
         lastHadBody = false
         hasHeaderList = false
+        urlPartsAttached = false
     }
 
     /// libcurl's detailed message for the last failure, or its generic text for `code`.
@@ -59,15 +70,53 @@ final class EasyHandle: @unchecked Sendable {
         try check(ccurl_easy_setopt_string(raw, option, value), option)
     }
 
-    /// `CURLOPT_URL` to `endpoint` followed by `pathAndQuery`, without making a `String` (or a
-    /// C string) of the two: this runs for every request.
+    /// The URL of the next transfer: `endpoint` followed by `pathAndQuery`.
+    ///
+    /// Set twice, consistently: as `CURLOPT_URL` (the string libcurl reports, and re-sends to
+    /// when a reused connection turns out dead), and as the parts of `CURLOPT_CURLU`, which
+    /// libcurl then connects with instead of parsing the string and building it anew (about
+    /// a tenth of the client's instructions per request). libcurl 7.88 keeps the previous
+    /// transfer's string when only `CURLOPT_CURLU` is set, hence both. If the parts cannot be
+    /// set, the string alone is used, as before, and libcurl reports what is wrong with it.
     func setURL(endpoint: String, pathAndQuery: String) throws(SetoptFailure) {
         urlBytes.removeAll(keepingCapacity: true)
         urlBytes.append(contentsOf: endpoint.utf8)
+        let pathStart = urlBytes.count
         urlBytes.append(contentsOf: pathAndQuery.utf8)
         urlBytes.append(0)
-        let code = urlBytes.withUnsafeMutableBytes { ccurl_easy_setopt_pointer(raw, CURLOPT_URL, $0.baseAddress) }
+        let (code, attach) = urlBytes.withUnsafeMutableBytes { bytes in
+            let code = ccurl_easy_setopt_pointer(raw, CURLOPT_URL, bytes.baseAddress)
+            // libcurl copied the string; the buffer now becomes the path and query C strings.
+            return (code, code == CURLE_OK && setURLParts(endpoint: endpoint, in: bytes, pathStart: pathStart))
+        }
         try check(code, CURLOPT_URL)
+        if attach != urlPartsAttached {
+            let parts = attach ? urlParts.map { UnsafeMutableRawPointer($0) } : nil
+            try check(ccurl_easy_setopt_pointer(raw, CURLOPT_CURLU, parts), CURLOPT_CURLU)
+            urlPartsAttached = attach
+        }
+    }
+
+    /// Sets `urlParts` to the URL in `bytes` (NUL-terminated, the path from `pathStart`);
+    /// returns whether it holds it.
+    private func setURLParts(endpoint: String, in bytes: UnsafeMutableRawBufferPointer, pathStart: Int) -> Bool {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self), pathStart < bytes.count - 1,
+            bytes[pathStart] == UInt8(ascii: "/")
+        else { return false }
+        if urlParts == nil { urlParts = curl_url() }
+        guard let parts = urlParts else { return false }
+        if urlPartsEndpoint != endpoint {
+            urlPartsEndpoint = nil
+            guard curl_url_set(parts, CURLUPART_URL, endpoint, 0) == CURLUE_OK else { return false }
+            urlPartsEndpoint = endpoint
+        }
+        var query: UnsafeMutablePointer<CChar>?
+        if let mark = memchr(base + pathStart, Int32(UInt8(ascii: "?")), bytes.count - 1 - pathStart) {
+            mark.storeBytes(of: 0, as: UInt8.self)
+            query = UnsafeMutableRawPointer(mark).assumingMemoryBound(to: CChar.self) + 1
+        }
+        return curl_url_set(parts, CURLUPART_PATH, base + pathStart, 0) == CURLUE_OK
+            && curl_url_set(parts, CURLUPART_QUERY, query, 0) == CURLUE_OK
     }
 
     func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(SetoptFailure) {

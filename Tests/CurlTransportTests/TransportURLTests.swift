@@ -1,0 +1,52 @@
+@testable import CurlTransport
+import EtcdTestSupport
+import Testing
+
+/// Each request reaches its own endpoint, path and query, although the transport hands libcurl
+/// the URL as parts kept on a reused handle (`CURLOPT_CURLU`: the endpoint parsed once, the
+/// path and the query set per request) as well as the string.
+struct TransportURLTests {
+    /// One transport, requests in turn to two servers, with and without queries: the handle
+    /// and its parsed URL are reused for each, so a part left over from the request before (a
+    /// query, the other endpoint) would show up in what a server received.
+    @Test func everyRequestArrivesWithItsOwnTargetAndHost() async throws {
+        let first = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
+        defer { first.shutdown() }
+        let second = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
+        defer { second.shutdown() }
+        let sends: [(server: LoopbackServer, target: String)] = [
+            (first, "/v2/keys/a?quorum=true&recursive=true"),
+            (first, "/v2/keys/b"),
+            (second, "/v2/keys/c?wait=true&waitIndex=7"),
+            (second, "/v2/keys/c"),
+            (first, "/v2/keys/d%20e/f?prevValue=%26x"),
+            (second, "/v2/members"),
+            (first, "/version"),
+        ]
+        let transport = try CurlTransport()
+        for send in sends {
+            let response = try await transport.execute(TransportTest.request(send.server.url, path: send.target))
+            #expect(response.status == 200)
+        }
+        for server in [first, second] {
+            let expected = sends.filter { $0.server === server }.map(\.target)
+            #expect(server.receivedRequests.map(\.target) == expected)
+            #expect(server.receivedRequests.allSatisfy { $0.headers["host"] == "127.0.0.1:\(server.port)" })
+        }
+        #expect(await transport.statistics().connectionsOpened == 2, "one kept-alive connection per server")
+        await transport.shutdown()
+    }
+
+    /// libcurl writes the hex digits of a path's or query's escapes in lower case when they
+    /// are set as parts (`%2F` arrives as `%2f`); HTTP servers, etcd's among them, read both
+    /// alike (RFC 3986, 2.1). Nothing else of the target changes.
+    @Test func escapesArriveWithLowerCaseHexDigits() async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        let target = "/v2/keys/%C3%A9%2F%3F%23?prevValue=%2B%25"
+        #expect(try await transport.execute(TransportTest.request(server.url, path: target)).status == 200)
+        #expect(server.receivedRequests.map(\.target) == ["/v2/keys/%c3%a9%2f%3f%23?prevValue=%2b%25"])
+        await transport.shutdown()
+    }
+}
