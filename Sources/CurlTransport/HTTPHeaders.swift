@@ -34,12 +34,7 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
 
     /// Adds a field. Names and values are taken as they are (the parser trims them).
     package mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        if fields.isEmpty {
-            // etcd sends ten or eleven fields (three of them CORS), about 330 bytes of names
-            // and values: one allocation each, none grown.
-            bytes.reserveCapacity(512)
-            fields.reserveCapacity(16)
-        }
+        reserveForFirstField()
         let nameStart = bytes.count
         bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
         let valueStart = bytes.count
@@ -48,6 +43,30 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
             Field(
                 nameStart: Int32(truncatingIfNeeded: nameStart), nameEnd: Int32(truncatingIfNeeded: valueStart),
                 valueStart: Int32(truncatingIfNeeded: valueStart), valueEnd: Int32(truncatingIfNeeded: bytes.count)))
+    }
+
+    /// Adds the field whose name and value are `line[name]` and `line[value]` (the value
+    /// after the name): the bytes from the name's start to the value's end are copied at once,
+    /// as this runs for every header line of every response.
+    package mutating func append(name: Range<Int>, value: Range<Int>, of line: UnsafeRawBufferPointer) {
+        reserveForFirstField()
+        let start = bytes.count - name.lowerBound
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[name.lowerBound..<value.upperBound]))
+        fields.append(
+            Field(
+                nameStart: Int32(truncatingIfNeeded: start + name.lowerBound),
+                nameEnd: Int32(truncatingIfNeeded: start + name.upperBound),
+                valueStart: Int32(truncatingIfNeeded: start + value.lowerBound),
+                valueEnd: Int32(truncatingIfNeeded: start + value.upperBound)))
+    }
+
+    private mutating func reserveForFirstField() {
+        if fields.isEmpty {
+            // etcd sends ten or eleven fields (three of them CORS), about 400 bytes of lines:
+            // one allocation each, none grown.
+            bytes.reserveCapacity(512)
+            fields.reserveCapacity(16)
+        }
     }
 
     /// Extends the last field's value with `continuation` after one space (obsolete line

@@ -66,7 +66,8 @@ package struct HeaderBlockParser: Sendable {
         guard status != nil else { return .malformed }
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
-            return headers.appendToLastValue(Self.trimmed(line, 0, line.count)) ? .none : .malformed
+            let continuation = UnsafeRawBufferPointer(rebasing: line[Self.trimmed(line, 0, line.count)])
+            return headers.appendToLastValue(continuation) ? .none : .malformed
         }
         guard let base = line.baseAddress, let found = memchr(base, Int32(UInt8(ascii: ":")), line.count) else {
             return .malformed
@@ -74,7 +75,7 @@ package struct HeaderBlockParser: Sendable {
         let colon = base.distance(to: UnsafeRawPointer(found))
         let name = Self.trimmed(line, 0, colon)
         guard !name.isEmpty else { return .malformed }
-        headers.append(name: name, value: Self.trimmed(line, colon + 1, line.count))
+        headers.append(name: name, value: Self.trimmed(line, colon + 1, line.count), of: line)
         return .none
     }
 
@@ -99,12 +100,12 @@ package struct HeaderBlockParser: Sendable {
         return code >= 100 ? code : nil
     }
 
-    /// `line[from..<to]` without surrounding spaces and tabs.
-    private static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> UnsafeRawBufferPointer {
+    /// The range `from..<to` of `line` without surrounding spaces and tabs.
+    private static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Range<Int> {
         var start = from
         var end = to
         while start < end, line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t") { start += 1 }
         while end > start, line[end - 1] == UInt8(ascii: " ") || line[end - 1] == UInt8(ascii: "\t") { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: line[start..<end])
+        return start..<end
     }
 }

@@ -28,8 +28,12 @@ final class Transfer: @unchecked Sendable {
     var state = State.pending
     var isCancelled = false
     var continuation: UnsafeContinuation<TransportResponse, any Error>?
-    var parser = HeaderBlockParser()
-    var body: [UInt8] = []
+    // Exclusivity unchecked: both are mutated for every header line and body chunk, only on
+    // the event loop's thread and never in overlapping accesses (libcurl's callbacks do not
+    // nest), so the runtime's dynamic check has nothing to catch here and costs a
+    // thread-local lookup each time.
+    @exclusivity(unchecked) var parser = HeaderBlockParser()
+    @exclusivity(unchecked) var body: [UInt8] = []
     var maxBodyBytes = Int.max
     /// Calls of `CURLOPT_PREREQFUNCTION`: how many times libcurl was about to send the request.
     var requestAttempts = 0

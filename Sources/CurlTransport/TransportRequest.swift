@@ -39,6 +39,15 @@ extension String {
             rhs.withUTF8 { b in asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) }
         }
     }
+
+    /// ``caseInsensitiveEquals(_:)-(String)`` with bytes as they arrived (a header's value),
+    /// without making a `String` of them.
+    package func caseInsensitiveEquals(_ other: ArraySlice<UInt8>) -> Bool {
+        var lhs = self
+        return lhs.withUTF8 { a in
+            other.withUnsafeBytes { b in asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(a), b) }
+        }
+    }
 }
 
 /// Whether `a` and `b` hold the same bytes, ASCII letters compared case-insensitively.

@@ -94,7 +94,7 @@ final class ClusterRequester: Sendable {
         do {
             let answer = try result.get()
             let response = answer.response
-            if let received = response.headers.first(named: "X-Etcd-Cluster-Id"),
+            if let received = response.headers.firstValue(named: "X-Etcd-Cluster-Id"),
                 let mismatch = state.checkClusterID(received, from: endpoint)
             {
                 (outcome, failure) = (.rejected, mismatch)

@@ -147,16 +147,19 @@ final class ClusterState: Sendable {
         }
     }
 
-    /// Checks an answer's `X-Etcd-Cluster-Id`; the first one seen is learnt.
-    func checkClusterID(_ received: String, from endpoint: String) -> EtcdClusterMismatchError? {
-        // Compared without lowercasing first: this runs for every answer.
+    /// Checks an answer's `X-Etcd-Cluster-Id` (its bytes); the first one seen is learnt.
+    func checkClusterID(_ received: ArraySlice<UInt8>, from endpoint: String) -> EtcdClusterMismatchError? {
+        // Compared as bytes, without lowercasing or making a string first: this runs for
+        // every answer.
         inner.withLock { state in
             guard let expected = state.clusterID else {
-                state.clusterID = received.lowercased()
+                state.clusterID = String(decoding: received, as: UTF8.self).lowercased()
                 return nil
             }
             return expected.caseInsensitiveEquals(received)
-                ? nil : EtcdClusterMismatchError(endpoint: endpoint, expected: expected, received: received.lowercased())
+                ? nil
+                : EtcdClusterMismatchError(
+                    endpoint: endpoint, expected: expected, received: String(decoding: received, as: UTF8.self).lowercased())
         }
     }
 
