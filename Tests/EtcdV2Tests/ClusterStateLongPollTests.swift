@@ -39,7 +39,7 @@ struct ClusterStateLongPollTests {
         let cluster = state(["http://127.0.0.1:1", "http://127.0.0.1:2"])
         let cancelled = Counter()
         _ = cluster.registerLongPoll(on: "http://127.0.0.1:1") { cancelled.value.add(1, ordering: .relaxed) }
-        let now = ContinuousClock.now
+        let now = MonotonicInstant.now
         cluster.recordFailure("http://127.0.0.1:2", Failure(), at: now)
         #expect(cluster.markUnhealthy("http://127.0.0.1:1", Failure(), at: now) == 0)
         #expect(cancelled.value.load(ordering: .relaxed) == 0)

@@ -17,7 +17,7 @@ struct EndpointHealthTests {
     }
 
     @Test func aFailureCoolsDownUntilASuccess() {
-        let now = ContinuousClock.now
+        let now = MonotonicInstant.now
         var health = EndpointHealth()
         #expect(!health.isCooling(at: now))
         #expect(!health.isSuspect)

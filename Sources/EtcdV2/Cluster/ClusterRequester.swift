@@ -46,7 +46,7 @@ final class ClusterRequester: Sendable {
         _ method: HTTPMethod, _ pathAndQuery: String, body: [UInt8]? = nil, headers: [HTTPHeader] = [],
         isIdempotent: Bool, isLongPoll: Bool = false, timeout: Duration? = nil
     ) async throws -> Answer {
-        let start = ContinuousClock.now
+        let start = MonotonicInstant.now
         let deadline = timeout.map { start + $0 }
         let attempts = state.plan(at: start)
         var failures: [EtcdClusterError.Failure] = []
@@ -61,7 +61,7 @@ final class ClusterRequester: Sendable {
             {
                 return answer
             }
-            if let deadline, let timeout, ContinuousClock.now >= deadline {
+            if let deadline, let timeout, MonotonicInstant.now >= deadline {
                 throw EtcdDeadlineExceeded(timeout: timeout, failures: failures)
             }
         }
@@ -72,7 +72,7 @@ final class ClusterRequester: Sendable {
     @inline(never)
     private func attemptResult(
         _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
-        deadline: ContinuousClock.Instant?
+        deadline: MonotonicInstant?
     ) async -> Result<Answer, any Error> {
         do {
             return .success(try await attempt(first, headers: headers, isIdempotent: isIdempotent, isLongPoll: isLongPoll, deadline: deadline))
@@ -150,9 +150,9 @@ final class ClusterRequester: Sendable {
     /// One endpoint's attempt, following redirects within one header timeout.
     private func attempt(
         _ first: Hop, headers: [HTTPHeader], isIdempotent: Bool, isLongPoll: Bool,
-        deadline: ContinuousClock.Instant?
+        deadline: MonotonicInstant?
     ) async throws -> Answer {
-        let start = ContinuousClock.now
+        let start = MonotonicInstant.now
         let headerDeadline = isLongPoll ? nil : configuration.headerTimeoutPerRequest.map { start + $0 }
         var hop = first
         var redirects = 0
@@ -169,10 +169,10 @@ final class ClusterRequester: Sendable {
     /// The transport request for `hop`, with what is left of the header timeout and the deadline.
     @inline(never)
     private func transportRequest(
-        _ hop: Hop, first: Hop, headers: [HTTPHeader], headerDeadline: ContinuousClock.Instant?,
-        deadline: ContinuousClock.Instant?, isIdempotent: Bool, isLongPoll: Bool
+        _ hop: Hop, first: Hop, headers: [HTTPHeader], headerDeadline: MonotonicInstant?,
+        deadline: MonotonicInstant?, isIdempotent: Bool, isLongPoll: Bool
     ) -> TransportRequest {
-        let now = ContinuousClock.now
+        let now = MonotonicInstant.now
         let credentials = configuration.credentials.map { BasicCredentials(username: $0.username, password: $0.password) }
         return TransportRequest(
             method: hop.method, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery, headers: headers,

@@ -72,7 +72,7 @@ final class ClusterState: Sendable {
     }
 
     /// Plans a request at `now` and marks its first endpoint as in use.
-    func plan(at now: ContinuousClock.Instant) -> Attempts {
+    func plan(at now: MonotonicInstant) -> Attempts {
         inner.withLock { state in
             let cooldownLeft: [Duration?] = state.health.map { health in
                 guard let until = health.coolingUntil, now < until else { return nil }
@@ -112,7 +112,7 @@ final class ClusterState: Sendable {
     }
 
     /// Records a failure of `endpoint`: it cools down.
-    func recordFailure(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) {
+    func recordFailure(_ endpoint: String, _ error: any Error & Sendable, at now: MonotonicInstant) {
         let policy = healthCheck
         inner.withLock { state in
             _ = state.withHealth(of: endpoint) { $0.recordFailure(error, at: now, policy: policy) }
@@ -182,7 +182,7 @@ final class ClusterState: Sendable {
     /// Endpoints the health monitor should probe at `now`: those that failed and have not
     /// recovered, those asked for, and those in use (serving a long poll, or used within
     /// `recentWindow`).
-    func probeTargets(at now: ContinuousClock.Instant, recentWindow: Duration) -> [String] {
+    func probeTargets(at now: MonotonicInstant, recentWindow: Duration) -> [String] {
         inner.withLock { state in
             zip(state.endpoints, state.health).filter { endpoint, health in
                 if state.longPolls[endpoint]?.isEmpty == false { return true }
@@ -197,7 +197,7 @@ final class ClusterState: Sendable {
     /// with none (a single endpoint, or all the others cooling down too) a move would only
     /// reconnect every watch to where it was. Returns how many were moved.
     @discardableResult
-    func markUnhealthy(_ endpoint: String, _ error: any Error & Sendable, at now: ContinuousClock.Instant) -> Int {
+    func markUnhealthy(_ endpoint: String, _ error: any Error & Sendable, at now: MonotonicInstant) -> Int {
         let policy = healthCheck
         let cancels: [@Sendable () -> Void] = inner.withLock { state in
             _ = state.withHealth(of: endpoint) { health in
@@ -222,7 +222,7 @@ final class ClusterState: Sendable {
     }
 
     /// Whether `endpoint` is cooling down at `now`.
-    func isCooling(_ endpoint: String, at now: ContinuousClock.Instant) -> Bool {
+    func isCooling(_ endpoint: String, at now: MonotonicInstant) -> Bool {
         inner.withLock { $0.health(of: endpoint)?.isCooling(at: now) ?? false }
     }
 }

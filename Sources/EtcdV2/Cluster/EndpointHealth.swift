@@ -8,16 +8,16 @@ struct EndpointHealth: Sendable {
     /// Failures since the last success.
     private(set) var consecutiveFailures = 0
     /// Until when requests skip this endpoint; `nil` when it is healthy.
-    private(set) var coolingUntil: ContinuousClock.Instant?
+    private(set) var coolingUntil: MonotonicInstant?
     /// The last failure, reported for skipped endpoints.
     private(set) var lastFailure: (any Error & Sendable)?
     /// When a request last went to this endpoint (probes watch endpoints in use).
-    var lastUsed: ContinuousClock.Instant?
+    var lastUsed: MonotonicInstant?
     /// A probe is due at once (set when a call's deadline ran out on this endpoint).
     var probeRequested = false
 
     /// Whether requests skip this endpoint at `now`.
-    func isCooling(at now: ContinuousClock.Instant) -> Bool {
+    func isCooling(at now: MonotonicInstant) -> Bool {
         guard let coolingUntil else { return false }
         return now < coolingUntil
     }
@@ -27,7 +27,7 @@ struct EndpointHealth: Sendable {
 
     /// Records a failure and starts (or lengthens) the cooldown.
     mutating func recordFailure(
-        _ error: any Error & Sendable, at now: ContinuousClock.Instant, policy: EtcdClient.HealthCheck
+        _ error: any Error & Sendable, at now: MonotonicInstant, policy: EtcdClient.HealthCheck
     ) {
         consecutiveFailures += 1
         lastFailure = error
