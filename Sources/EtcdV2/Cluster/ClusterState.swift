@@ -24,6 +24,10 @@ final class ClusterState: Sendable {
         var clusterID: String?
         var longPolls: [String: [UInt64: @Sendable () -> Void]] = [:]
         var nextToken: UInt64 = 0
+        /// The round-robin order from the pinned endpoint (``FailoverPolicy/attemptOrder(count:pinned:)``),
+        /// kept while neither the pin nor the number of endpoints changes: with no endpoint
+        /// cooling down it is the whole plan, and every request needs it.
+        private var order: (pinned: Int, count: Int, indexes: [Int])?
 
         init(endpoints: [String], clusterID: String?) {
             self.endpoints = endpoints
@@ -40,6 +44,14 @@ final class ClusterState: Sendable {
 
         func health(of endpoint: String) -> EndpointHealth? {
             endpoints.firstIndex(of: endpoint).map { health[$0] }
+        }
+
+        /// ``FailoverPolicy/attemptOrder(count:pinned:)`` for the current pin.
+        mutating func attemptOrder() -> [Int] {
+            if let order, order.pinned == pinned, order.count == endpoints.count { return order.indexes }
+            let indexes = FailoverPolicy.attemptOrder(count: endpoints.count, pinned: pinned)
+            order = (pinned, endpoints.count, indexes)
+            return indexes
         }
     }
 
@@ -74,11 +86,17 @@ final class ClusterState: Sendable {
     /// Plans a request at `now` and marks its first endpoint as in use.
     func plan(at now: MonotonicInstant) -> Attempts {
         inner.withLock { state in
-            let cooldownLeft: [Duration?] = state.health.map { health in
-                guard let until = health.coolingUntil, now < until else { return nil }
-                return until - now
+            let plan: FailoverPolicy.Plan
+            if state.health.contains(where: { $0.isCooling(at: now) }) {
+                let cooldownLeft: [Duration?] = state.health.map { health in
+                    guard let until = health.coolingUntil, now < until else { return nil }
+                    return until - now
+                }
+                plan = FailoverPolicy.plan(pinned: state.pinned, cooldownLeft: cooldownLeft)
+            } else {
+                // What `FailoverPolicy.plan` gives when nothing cools down, without its arrays.
+                plan = FailoverPolicy.Plan(order: state.attemptOrder(), skipped: [])
             }
-            let plan = FailoverPolicy.plan(pinned: state.pinned, cooldownLeft: cooldownLeft)
             if let first = plan.order.first {
                 state.health[first].lastUsed = now
             }

@@ -1,4 +1,7 @@
 /// Options of a read (`GET`). etcd's defaults are all `false`.
+///
+/// Only the options that are `true` are sent (`?recursive=true`; a plain read has no query);
+/// etcd reads a missing one as `false`. Go's client always sends all three.
 public struct GetOptions: Sendable, Hashable {
     /// Include every descendant of a directory, not just its children (`recursive=true`).
     public var recursive: Bool
