@@ -107,7 +107,11 @@ final class EasyHandle: @unchecked Sendable {
         guard let parts = urlParts else { return false }
         if urlPartsEndpoint != endpoint {
             urlPartsEndpoint = nil
-            guard curl_url_set(parts, CURLUPART_URL, endpoint, 0) == CURLUE_OK else { return false }
+            // Only a bare `scheme://authority`: a path, query or fragment of the endpoint's own
+            // would be lost when the request's path and query are set as parts.
+            guard Self.isBareOrigin(endpoint), curl_url_set(parts, CURLUPART_URL, endpoint, 0) == CURLUE_OK else {
+                return false
+            }
             urlPartsEndpoint = endpoint
         }
         var query: UnsafeMutablePointer<CChar>?
@@ -117,6 +121,12 @@ final class EasyHandle: @unchecked Sendable {
         }
         return curl_url_set(parts, CURLUPART_PATH, base + pathStart, 0) == CURLUE_OK
             && curl_url_set(parts, CURLUPART_QUERY, query, 0) == CURLUE_OK
+    }
+
+    /// Whether `endpoint` is `scheme://authority` with nothing after the authority.
+    static func isBareOrigin(_ endpoint: String) -> Bool {
+        guard let scheme = endpoint.utf8.firstRange(of: "://".utf8) else { return false }
+        return !endpoint.utf8[scheme.upperBound...].contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
     }
 
     func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(SetoptFailure) {

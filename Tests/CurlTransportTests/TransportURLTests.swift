@@ -50,3 +50,38 @@ struct TransportURLTests {
         await transport.shutdown()
     }
 }
+
+/// Which endpoints the parsed parts are used for: a bare origin only; anything else goes to
+/// libcurl as the string alone, as before.
+struct EasyHandleOriginTests {
+    @Test(arguments: [
+        ("http://127.0.0.1:2379", true),
+        ("https://etcd.example:2379", true),
+        ("http://[::1]:2379", true),
+        ("http://user:pw@host:1", true),
+        ("http://host:1/prefix", false),
+        ("http://host:1/", false),
+        ("http://host:1?x=1", false),
+        ("http://host:1#f", false),
+        ("host:2379", false),
+    ])
+    func onlyBareOriginsAreSetAsParts(endpoint: String, bare: Bool) {
+        #expect(EasyHandle.isBareOrigin(endpoint) == bare)
+    }
+
+    /// An endpoint with a path of its own (the transport does not forbid one) keeps it.
+    @Test func anEndpointsOwnPathIsKept() async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
+        defer { server.shutdown() }
+        let transport = try CurlTransport()
+        for target in ["/v2/keys/a?wait=true", "/v2/keys/b"] {
+            #expect(try await transport.execute(TransportTest.request(server.url + "/base", path: target)).status == 200)
+            #expect(try await transport.execute(TransportTest.request(server.url, path: target)).status == 200)
+        }
+        #expect(
+            server.receivedRequests.map(\.target) == [
+                "/base/v2/keys/a?wait=true", "/v2/keys/a?wait=true", "/base/v2/keys/b", "/v2/keys/b",
+            ])
+        await transport.shutdown()
+    }
+}
