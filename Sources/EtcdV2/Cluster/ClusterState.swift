@@ -10,8 +10,12 @@ final class ClusterState: Sendable {
     let healthCheck: EtcdClient.HealthCheck
 
     private struct Inner {
+        /// The endpoints, in try order. A new list keeps the health of each endpoint it still
+        /// has, at its new index; the others start healthy.
         var endpoints: [String] {
-            didSet { health = endpoints.map { endpoint in oldValue.firstIndex(of: endpoint).map { health[$0] } ?? EndpointHealth() } }
+            didSet {
+                health = endpoints.map { endpoint in oldValue.firstIndex(of: endpoint).map { health[$0] } ?? EndpointHealth() }
+            }
         }
         var pinned = 0
         /// Counts changes of the pin, so that a success moves it only if nobody else did
