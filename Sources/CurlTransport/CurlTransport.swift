@@ -25,6 +25,12 @@ package import Logging
 package final class CurlTransport: Sendable {
     private let driver: MultiDriver
 
+    /// The clock every timeout of the transport is measured on: `CLOCK_MONOTONIC`, in
+    /// nanoseconds. Layers above that keep deadlines of their own read the same clock.
+    package static func monotonicNanoseconds() -> UInt64 {
+        ccepoll_monotonic_ns()
+    }
+
     package init(
         configuration: TransportConfiguration = TransportConfiguration(),
         logger: Logger = Logger(label: "swift-etcd-v2.transport")

@@ -242,11 +242,10 @@ extension MultiDriver {
     /// Closes `connection`, wherever it is.
     func closeDirect(_ connection: DirectConnection) {
         guard direct.connections[connection.fd] === connection else { return }
-        if connection.isIdle, var pool = direct.idle[connection.endpoint],
-            let index = pool.firstIndex(where: { $0 === connection })
-        {
-            pool.remove(at: index)
-            direct.idle[connection.endpoint] = pool.isEmpty ? nil : pool
+        // In place: a copy of the pool would be taken out of the dictionary and put back.
+        if connection.isIdle, let index = direct.idle[connection.endpoint]?.firstIndex(where: { $0 === connection }) {
+            direct.idle[connection.endpoint]?.remove(at: index)
+            if direct.idle[connection.endpoint]?.isEmpty == true { direct.idle[connection.endpoint] = nil }
             direct.idleCount -= 1
         }
         direct.connections[connection.fd] = nil

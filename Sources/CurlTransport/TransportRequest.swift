@@ -129,9 +129,6 @@ package struct TransportRequest: Sendable {
         endpoint.utf8.count > 8 && endpoint.utf8.prefix(8).elementsEqual("https://".utf8) { $0 | 0x20 == $1 }
     }
 
-    /// The full URL handed to libcurl.
-    package var url: String { endpoint + pathAndQuery }
-
     /// The path without its query, for logs.
     package var pathForLogging: Substring {
         pathAndQuery.prefix { $0 != "?" }

@@ -1,4 +1,4 @@
-import Glibc
+import CurlTransport
 
 /// A point in time on the system's monotonic clock, as nanoseconds: the instants the cluster
 /// layer keeps per request (deadlines) and per endpoint (cooldowns, last use).
@@ -8,16 +8,15 @@ import Glibc
 /// one (``EndpointHealth``), was copied, compared and destroyed through the runtime's value
 /// witnesses, several times per request. This is one integer.
 ///
-/// The clock is `CLOCK_MONOTONIC`, the transport's own (it does not count time suspended,
-/// which no deadline or cooldown of a running process needs). Arithmetic saturates.
+/// The clock is the transport's own (``CurlTransport/monotonicNanoseconds()``,
+/// `CLOCK_MONOTONIC`: it does not count time suspended, which no deadline or cooldown of a
+/// running process needs). Arithmetic saturates.
 struct MonotonicInstant: Comparable, Hashable, Sendable {
     var nanoseconds: UInt64
 
     /// The current time.
     static var now: MonotonicInstant {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return MonotonicInstant(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
+        MonotonicInstant(nanoseconds: CurlTransport.monotonicNanoseconds())
     }
 
     static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
