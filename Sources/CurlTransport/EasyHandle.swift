@@ -16,8 +16,10 @@ final class EasyHandle: @unchecked Sendable {
     /// so that a GET after a GET sets none again.
     var lastMethod: HTTPMethod?
     var lastHadBody = false
-    /// Whether `CURLOPT_HTTPHEADER` points at a list (of the last transfer).
-    var hasHeaderList = false
+    /// The `CURLOPT_HTTPHEADER` list the handle points at, and what it was made of: the next
+    /// transfer with the same fields keeps it (``setHeaders(_:suppressExpect:)``).
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var headerListSource: (fields: [HTTPHeader], suppressExpect: Bool) = ([], false)
     /// The URL being set, NUL-terminated; kept so that a request's URL costs no allocation
     /// (libcurl copies it).
     private var urlBytes: [UInt8] = []
@@ -39,7 +41,9 @@ final class EasyHandle: @unchecked Sendable {
 
     deinit {
         curl_easy_cleanup(raw)
-        if let urlParts { curl_url_cleanup(urlParts) }  // after the handle that points at it
+        // After the handle that points at them.
+        if let headerList { curl_slist_free_all(headerList) }
+        if let urlParts { curl_url_cleanup(urlParts) }
         errorBuffer.deallocate()
     }
 
@@ -50,7 +54,10 @@ final class EasyHandle: @unchecked Sendable {
         profile = nil
         lastMethod = nil
         lastHadBody = false
-        hasHeaderList = false
+        // `curl_easy_reset` cleared `CURLOPT_HTTPHEADER`: the list is not in use any more.
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+        headerListSource = ([], false)
         urlPartsAttached = false
     }
 
@@ -127,6 +134,25 @@ final class EasyHandle: @unchecked Sendable {
     static func isBareOrigin(_ endpoint: String) -> Bool {
         guard let scheme = endpoint.utf8.firstRange(of: "://".utf8) else { return false }
         return !endpoint.utf8[scheme.upperBound...].contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+    }
+
+    /// Points `CURLOPT_HTTPHEADER` at `fields` (and `Expect:`, which turns off libcurl's
+    /// `Expect: 100-continue`, when `suppressExpect`). The list of the last transfer is kept
+    /// when it was made of the same: rebuilding it cost two allocations per field and a
+    /// formatted string per request.
+    func setHeaders(_ fields: [HTTPHeader], suppressExpect: Bool) throws(SetoptFailure) {
+        if headerListSource.suppressExpect == suppressExpect, headerListSource.fields == fields { return }
+        var list: UnsafeMutablePointer<curl_slist>?
+        if suppressExpect { list = curl_slist_append(list, "Expect:") }
+        for field in fields {
+            list = curl_slist_append(list, "\(field.name): \(field.value)")
+        }
+        // libcurl reads the list while a transfer runs; the old one is not running any more.
+        let code = ccurl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, list)
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = list
+        headerListSource = code == CURLE_OK ? (fields, suppressExpect) : ([], false)
+        try check(code, CURLOPT_HTTPHEADER)
     }
 
     func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) throws(SetoptFailure) {

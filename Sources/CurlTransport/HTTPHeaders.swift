@@ -119,6 +119,19 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
         return found.map { bytes[Int($0.valueStart)..<Int($0.valueEnd)] }
     }
 
+    /// Calls `body` with each field's name and value bytes, in arrival order, until it
+    /// returns `false`: for a caller that wants several fields, in one pass instead of one
+    /// lookup each.
+    package func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool) {
+        bytes.withUnsafeBytes { all in
+            for field in fields {
+                let name = UnsafeRawBufferPointer(rebasing: all[Int(field.nameStart)..<Int(field.nameEnd)])
+                let value = UnsafeRawBufferPointer(rebasing: all[Int(field.valueStart)..<Int(field.valueEnd)])
+                if !body(name, value) { return }
+            }
+        }
+    }
+
     package func makeIterator() -> IndexingIterator<[HTTPHeader]> {
         fields.map { field in
             HTTPHeader(

@@ -182,7 +182,7 @@ extension MultiDriver {
         }
         let response = TransportResponse(
             status: status, headers: reader.parser.headers, body: reader.body, reusedConnection: connection.servedBefore,
-            duration: .nanoseconds(ccepoll_monotonic_ns() &- transfer.startNanos))
+            durationNanoseconds: ccepoll_monotonic_ns() &- transfer.startNanos)
         connection.transfer = nil
         connection.servedBefore = true
         connection.reader = HTTPResponseReader(maxBodyBytes: configuration.maxResponseBodyBytes)

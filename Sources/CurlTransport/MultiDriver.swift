@@ -247,7 +247,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
                 headers: transfer.parser.headers,
                 body: transfer.body,
                 reusedConnection: newConnections == 0,
-                duration: .nanoseconds(ccepoll_monotonic_ns() &- transfer.startNanos)
+                durationNanoseconds: ccepoll_monotonic_ns() &- transfer.startNanos
             )
             noteAddress(of: transfer, on: handle)
             complete(transfer, .success(response))

@@ -124,25 +124,9 @@ extension Transfer {
     }
 
     private func configureHeaders(_ handle: EasyHandle) throws(SetoptFailure) {
-        if let previous = headerList {  // a retry with a fresh handle
-            curl_slist_free_all(previous)
-            headerList = nil
-        }
-        var list: UnsafeMutablePointer<curl_slist>?
-        if request.body != nil || request.method == .post {
-            // No `Expect: 100-continue` round trip: etcd bodies are small, and the wait for
-            // `100 Continue` would count against the header timeout.
-            list = curl_slist_append(list, "Expect:")
-        }
-        for header in request.headers {
-            list = curl_slist_append(list, "\(header.name): \(header.value)")
-        }
-        headerList = list
-        // Set even when empty (unless it is already): a reused handle still points at the last
-        // transfer's list, which is freed with that transfer.
-        guard list != nil || handle.hasHeaderList else { return }
-        try handle.check(ccurl_easy_setopt_slist(handle.raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
-        handle.hasHeaderList = list != nil
+        // No `Expect: 100-continue` round trip: etcd bodies are small, and the wait for
+        // `100 Continue` would count against the header timeout.
+        try handle.setHeaders(request.headers, suppressExpect: request.body != nil || request.method == .post)
     }
 
     /// Basic auth, and for `https://` the TLS material. libcurl verifies the server's chain

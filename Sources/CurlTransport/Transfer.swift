@@ -53,18 +53,12 @@ final class Transfer: @unchecked Sendable {
     var armedDeadline: UInt64?
     /// The driver running the transfer; set while it runs, cleared when it finishes.
     var driver: MultiDriver?
-    /// `CURLOPT_HTTPHEADER` list, alive until the transfer ends.
-    var headerList: UnsafeMutablePointer<curl_slist>?
 
     init(request: TransportRequest, startNanos: UInt64) {
         self.request = request
         self.startNanos = startNanos
-        headerDeadline = request.headerTimeout.map { Self.add(startNanos, $0) }
-        overallDeadline = request.deadline.map { Self.add(startNanos, $0) }
-    }
-
-    deinit {
-        if let headerList { curl_slist_free_all(headerList) }
+        headerDeadline = request.headerTimeoutNanoseconds.map { Self.add(startNanos, $0) }
+        overallDeadline = request.deadlineNanoseconds.map { Self.add(startNanos, $0) }
     }
 
     /// The deadline that matters now: the header deadline until the final headers arrive,
@@ -102,8 +96,8 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
-    private static func add(_ start: UInt64, _ duration: Duration) -> UInt64 {
-        let (sum, overflow) = start.addingReportingOverflow(duration.nanosecondsClamped)
+    private static func add(_ start: UInt64, _ nanoseconds: UInt64) -> UInt64 {
+        let (sum, overflow) = start.addingReportingOverflow(nanoseconds)
         return overflow ? .max : sum
     }
 }

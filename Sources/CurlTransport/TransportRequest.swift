@@ -51,7 +51,7 @@ extension String {
 }
 
 /// Whether `a` and `b` hold the same bytes, ASCII letters compared case-insensitively.
-func asciiCaseInsensitiveEquals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+package func asciiCaseInsensitiveEquals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     guard a.count == b.count else { return false }
     for i in 0..<a.count where a[i] != b[i] {
         let x = a[i] &- 65 < 26 ? a[i] | 0x20 : a[i]
@@ -85,11 +85,16 @@ package struct TransportRequest: Sendable {
     package var pathAndQuery: String
     package var headers: [HTTPHeader]
     package var body: [UInt8]?
-    /// Time from the start of the request until the final response header block has arrived.
-    /// `nil` turns it off (watch long polls).
-    package var headerTimeout: Duration?
-    /// Time from the start of the request until the whole response has arrived. `nil`: none.
-    package var deadline: Duration?
+    /// Time from the start of the request until the final response header block has arrived,
+    /// in nanoseconds. `nil` turns it off (watch long polls).
+    ///
+    /// Kept as an integer rather than a `Duration`: `Duration` is 128 bits, and converting it
+    /// for every request (`components`, 128-bit multiplications and divisions) cost more than
+    /// the rest of the timeout bookkeeping together.
+    package var headerTimeoutNanoseconds: UInt64?
+    /// Time from the start of the request until the whole response has arrived, in
+    /// nanoseconds. `nil`: none.
+    package var deadlineNanoseconds: UInt64?
     /// Whether a second send is harmless. When `false`, libcurl's silent re-send of a request
     /// whose reused connection returned nothing is refused, and the failure is reported as
     /// ``TransportError/Delivery/possiblySent``.
@@ -116,11 +121,49 @@ package struct TransportRequest: Sendable {
         self.pathAndQuery = pathAndQuery
         self.headers = headers
         self.body = body
-        self.headerTimeout = headerTimeout
-        self.deadline = deadline
+        self.headerTimeoutNanoseconds = headerTimeout?.nanosecondsClamped
+        self.deadlineNanoseconds = deadline?.nanosecondsClamped
         self.isIdempotent = isIdempotent ?? method.isIdempotentByDefault
         self.isLongPoll = isLongPoll
         self.credentials = credentials
+    }
+
+    /// A request with its timeouts in nanoseconds, for callers that keep them so (the cluster
+    /// layer, for every request).
+    package init(
+        method: HTTPMethod,
+        endpoint: String,
+        pathAndQuery: String,
+        headers: [HTTPHeader],
+        body: [UInt8]?,
+        headerTimeoutNanoseconds: UInt64?,
+        deadlineNanoseconds: UInt64?,
+        isIdempotent: Bool,
+        isLongPoll: Bool,
+        credentials: BasicCredentials?
+    ) {
+        self.method = method
+        self.endpoint = endpoint
+        self.pathAndQuery = pathAndQuery
+        self.headers = headers
+        self.body = body
+        self.headerTimeoutNanoseconds = headerTimeoutNanoseconds
+        self.deadlineNanoseconds = deadlineNanoseconds
+        self.isIdempotent = isIdempotent
+        self.isLongPoll = isLongPoll
+        self.credentials = credentials
+    }
+
+    /// ``headerTimeoutNanoseconds`` as a `Duration`.
+    package var headerTimeout: Duration? {
+        get { headerTimeoutNanoseconds.map { .nanoseconds(Int64(clamping: $0)) } }
+        set { headerTimeoutNanoseconds = newValue?.nanosecondsClamped }
+    }
+
+    /// ``deadlineNanoseconds`` as a `Duration`.
+    package var deadline: Duration? {
+        get { deadlineNanoseconds.map { .nanoseconds(Int64(clamping: $0)) } }
+        set { deadlineNanoseconds = newValue?.nanosecondsClamped }
     }
 
     /// Whether the endpoint is `https://` (the scheme compared case-insensitively).
@@ -143,14 +186,17 @@ package struct TransportResponse: Sendable {
     package var body: [UInt8]
     /// Whether the request went out on a connection kept from an earlier request.
     package var reusedConnection: Bool
-    /// Time from the start of the request until its completion.
-    package var duration: Duration
+    /// Time from the start of the request until its completion, in nanoseconds.
+    package var durationNanoseconds: UInt64
 
-    package init(status: Int, headers: HTTPHeaders, body: [UInt8], reusedConnection: Bool, duration: Duration) {
+    package init(status: Int, headers: HTTPHeaders, body: [UInt8], reusedConnection: Bool, durationNanoseconds: UInt64) {
         self.status = status
         self.headers = headers
         self.body = body
         self.reusedConnection = reusedConnection
-        self.duration = duration
+        self.durationNanoseconds = durationNanoseconds
     }
+
+    /// Time from the start of the request until its completion.
+    package var duration: Duration { .nanoseconds(Int64(clamping: durationNanoseconds)) }
 }

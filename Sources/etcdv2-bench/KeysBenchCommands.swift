@@ -29,7 +29,9 @@ func makeBenchClient(headerTimeout: Duration? = .seconds(5)) throws -> EtcdClien
 
 /// Latencies, errors and CPU of a timed request loop, as the contract's fields.
 struct LoopResult {
-    var latencies: [Duration] = []
+    /// Nanoseconds per request, on `CLOCK_MONOTONIC` (as cheap to read as Go's `time.Now`;
+    /// `ContinuousClock` instants are 128-bit `Duration`s apart).
+    var latencies: [UInt64] = []
     var errors = 0
     var firstError: String?
 
@@ -38,18 +40,18 @@ struct LoopResult {
         var result = LoopResult()
         result.latencies.reserveCapacity(count)
         for i in 0..<count {
-            let start = ContinuousClock.now
+            let start = BenchSupport.monotonicNanoseconds()
             do {
                 try await operation(i)
-                result.record(ContinuousClock.now - start, nil)
+                result.record(BenchSupport.monotonicNanoseconds() &- start, nil)
             } catch {
-                result.record(ContinuousClock.now - start, error)
+                result.record(BenchSupport.monotonicNanoseconds() &- start, error)
             }
         }
         return result
     }
 
-    mutating func record(_ latency: Duration, _ error: (any Error)?) {
+    mutating func record(_ latency: UInt64, _ error: (any Error)?) {
         latencies.append(latency)
         if let error {
             errors += 1
@@ -64,14 +66,14 @@ struct LoopResult {
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
-            return BenchSupport.milliseconds(sorted[Int(p * Double(sorted.count - 1))]) * 1000
+            return Double(sorted[Int(p * Double(sorted.count - 1))]) / 1000
         }
         var fields: [String: Any] = [
             "test": test, "n": n, "conc": conc, "errors": errors, "ok": errors == 0,
             "wall_s": BenchSupport.milliseconds(wall) / 1000, "cpu_user_s": after.user - before.user,
             "cpu_sys_s": after.system - before.system, "max_rss_kb": BenchSupport.statusKB("VmHWM"),
             "p50_us": percentile(0.5), "p90_us": percentile(0.9), "p99_us": percentile(0.99),
-            "max_us": sorted.last.map { BenchSupport.milliseconds($0) * 1000 } ?? 0,
+            "max_us": sorted.last.map { Double($0) / 1000 } ?? 0,
             "transport": benchTransportDescription,
         ]
         if let firstError { fields["first_error"] = firstError }
@@ -92,7 +94,7 @@ struct SeqSetCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let result = await withTaskExecutorPreference(benchExecutor(client)) {
             await LoopResult.timed(n) { i in
-                _ = try await client.keys.set("/anchors/seq/k" + String(i).leftPadded(to: 6), value: benchValue)
+                _ = try await client.keys.set(seqKey(i), value: benchValue)
             }
         }
         BenchSupport.emit(result.fields(test: "seqset", n: n, conc: 1, wall: ContinuousClock.now - start, before: before))
@@ -154,8 +156,32 @@ struct ConcGetCommand: AsyncParsableCommand {
     }
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+/// `/anchors/seq/k%06d`, as Go's `fmt.Sprintf` makes it.
+func seqKey(_ i: Int) -> String { paddedKey("/anchors/seq/k", i) }
+
+/// `prefix` followed by `i` (≥ 0) in decimal, zero-padded to 6 digits (`%06d`), written in
+/// place.
+func paddedKey(_ prefix: String, _ i: Int) -> String {
+    let value = max(0, i)
+    var width = 1
+    var scale = 10
+    while value >= scale, width < 19 {
+        width += 1
+        scale &*= 10
+    }
+    width = max(width, 6)
+    let prefixCount = prefix.utf8.count
+    return String(unsafeUninitializedCapacity: prefixCount + width) { buffer in
+        var index = 0
+        for byte in prefix.utf8 {
+            buffer[index] = byte
+            index += 1
+        }
+        var rest = value
+        for position in stride(from: prefixCount + width - 1, through: prefixCount, by: -1) {
+            buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return prefixCount + width
     }
 }

@@ -33,7 +33,7 @@ struct WatchersCommand: AsyncParsableCommand {
         let watchers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for i in 0..<w {
-                    let key = dir + "/k" + String(i).leftPadded(to: 6)
+                    let key = paddedKey(dir + "/k", i)
                     group.addTask {
                         do {
                             var iterator = keys.watch(key, options: .init(afterIndex: startIndex)).makeAsyncIterator()
@@ -107,7 +107,7 @@ struct WatchersCommand: AsyncParsableCommand {
                         let i = counters.next.add(1, ordering: .relaxed).oldValue
                         guard i < w else { return }
                         do {
-                            _ = try await keys.set(dir + "/k" + String(i).leftPadded(to: 6), value: "v")
+                            _ = try await keys.set(paddedKey(dir + "/k", i), value: "v")
                         } catch {
                             counters.writeErrors.add(1, ordering: .relaxed)
                         }

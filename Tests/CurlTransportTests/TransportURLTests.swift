@@ -51,6 +51,44 @@ struct TransportURLTests {
     }
 }
 
+/// Each request carries its own header fields, although a reused easy handle keeps the
+/// `CURLOPT_HTTPHEADER` list of its last transfer when the fields are the same.
+struct TransportHeaderListTests {
+    /// One transport, requests in turn (so one easy handle serves them all): the same fields
+    /// twice, other fields, none, a body (which adds `Expect:` to the list), and the first
+    /// fields again. A list left over from the request before would show up at the server.
+    @Test func everyRequestArrivesWithItsOwnFields() async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
+        defer { server.shutdown() }
+        let sends: [(method: HTTPMethod, headers: [HTTPHeader], body: [UInt8]?)] = [
+            (.get, [HTTPHeader("X-One", "1")], nil),
+            (.get, [HTTPHeader("X-One", "1")], nil),
+            (.get, [HTTPHeader("X-One", "2"), HTTPHeader("X-Two", "b")], nil),
+            (.get, [], nil),
+            (.put, [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")], Array("value=v".utf8)),
+            (.put, [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")], Array("value=w".utf8)),
+            (.get, [HTTPHeader("X-One", "1")], nil),
+        ]
+        let transport = try CurlTransport()
+        for send in sends {
+            let request = TransportRequest(
+                method: send.method, endpoint: server.url, pathAndQuery: "/v2/keys/h", headers: send.headers,
+                body: send.body)
+            #expect(try await transport.execute(request).status == 200)
+        }
+        let received = server.receivedRequests
+        try #require(received.count == sends.count)
+        for (send, request) in zip(sends, received) {
+            let custom = request.headers.filter { $0.key.hasPrefix("x-") }
+            #expect(custom == Dictionary(uniqueKeysWithValues: send.headers.filter { $0.name.hasPrefix("X-") }.map { ($0.name.lowercased(), $0.value) }))
+            #expect(request.headers["content-type"] == (send.body == nil ? nil : "application/x-www-form-urlencoded"))
+            #expect(request.headers["expect"] == nil, "no 100-continue")
+            #expect(request.method == send.method.rawValue)
+        }
+        await transport.shutdown()
+    }
+}
+
 /// Which endpoints the parsed parts are used for: a bare origin only; anything else goes to
 /// libcurl as the string alone, as before.
 struct EasyHandleOriginTests {

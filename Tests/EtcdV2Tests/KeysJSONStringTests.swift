@@ -86,6 +86,40 @@ struct KeysJSONStringTests {
         #expect(try Self.string("\"" + escaped + "\"") == expected)
     }
 
+    /// The reader scans plain string content eight bytes at a time: a quote, an escape, a
+    /// control character, a non-ASCII or an invalid byte at any offset, in strings of any
+    /// length, must be found where it is (as the byte-by-byte scan found it).
+    @Test func everySpecialByteIsFoundAtEveryOffset() throws {
+        func quoted(_ content: [UInt8]) -> [UInt8] { [0x22] + content + [0x22] }
+        for length in 0..<26 {
+            let plain = Array(String(repeating: "abcdefgh", count: 4).utf8.prefix(length))
+            #expect(try Self.string(quoted(plain)) == String(decoding: plain, as: UTF8.self))
+            for position in 0..<length {
+                // An escape (`\n`) in the middle of plain bytes.
+                var escaped = plain
+                escaped.replaceSubrange(position..<position + 1, with: Array(#"\n"#.utf8))
+                var unescaped = plain
+                unescaped[position] = 0x0A
+                #expect(try Self.string(quoted(escaped)) == String(decoding: unescaped, as: UTF8.self))
+                // An unescaped control character is a syntax error.
+                var control = plain
+                control[position] = 0x1F
+                #expect(Self.syntaxErrors(quoted(control)) == [.controlCharacter, .controlCharacter, .controlCharacter])
+                // A non-ASCII character (é) is validated and kept; a byte that is not UTF-8 is not.
+                var unicode = plain
+                unicode.replaceSubrange(position..<position + 1, with: [0xC3, 0xA9])
+                #expect(try Self.string(quoted(unicode)) == String(decoding: unicode, as: UTF8.self))
+                var invalid = plain
+                invalid[position] = 0xFF
+                #expect(Self.syntaxErrors(quoted(invalid)) == [.invalidUTF8, .invalidUTF8, .invalidUTF8])
+                // A quote ends the string there: what follows is trailing data.
+                var early = plain
+                early[position] = 0x22
+                #expect(Self.syntaxErrors(quoted(early), asKey: false).first == .trailingData)
+            }
+        }
+    }
+
     @Test func validationAgreesWithTheStandardLibraryOnRandomBytes() {
         // Random byte strings biased towards UTF-8 lead and continuation bytes, from a fixed
         // seed: EtcdJSONReader.isValidUTF8 must agree with String(validating:as:).

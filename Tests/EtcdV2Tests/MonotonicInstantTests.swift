@@ -39,6 +39,15 @@ struct MonotonicInstantTests {
         #expect(MonotonicInstant(nanoseconds: 0) - MonotonicInstant(nanoseconds: .max) == .nanoseconds(-Int64.max))
     }
 
+    @Test func integerNanosecondsSaturateToo() {
+        let start = MonotonicInstant(nanoseconds: 10_000_000_000)
+        #expect(start.adding(nanoseconds: 250).nanoseconds == 10_000_000_250)
+        #expect(MonotonicInstant(nanoseconds: .max - 5).adding(nanoseconds: 6).nanoseconds == .max)
+        #expect(start.adding(nanoseconds: 250).nanoseconds(after: start) == 250)
+        #expect(start.nanoseconds(after: start.adding(nanoseconds: 250)) == 0)
+        #expect(start.nanoseconds(after: start) == 0)
+    }
+
     @Test func nowMovesForwardAndComparesByTime() async throws {
         let before = MonotonicInstant.now
         try await Task.sleep(for: .milliseconds(20))

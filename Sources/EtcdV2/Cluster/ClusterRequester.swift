@@ -15,6 +15,9 @@ final class ClusterRequester: Sendable {
     /// In ``EtcdClient/EndpointSelectionMode/prioritizeLeader`` mode: looks the leader up
     /// again (in the background) whenever the first endpoint tried fails.
     let leaderLocator: LeaderLocator?
+    /// ``EtcdClient/Configuration/headerTimeoutPerRequest`` in nanoseconds, converted once:
+    /// `Duration` arithmetic per request is 128-bit.
+    let headerTimeoutNanoseconds: UInt64?
 
     init(
         transport: CurlTransport, state: ClusterState, configuration: EtcdClient.Configuration,
@@ -24,6 +27,7 @@ final class ClusterRequester: Sendable {
         self.state = state
         self.configuration = configuration
         self.leaderLocator = leaderLocator
+        self.headerTimeoutNanoseconds = configuration.headerTimeoutPerRequest?.nanosecondsClamped
     }
 
     /// An answer, and the endpoint that gave it (after redirects). A struct, not a tuple: a
@@ -31,6 +35,9 @@ final class ClusterRequester: Sendable {
     struct Answer: Sendable {
         var response: TransportResponse
         var endpoint: String
+        /// The cluster ID on record, when the answer's `X-Etcd-Cluster-Id` is exactly it: a
+        /// decoder can use this `String` instead of making another (``KeysResponseDecoder``).
+        var clusterID: String?
     }
 
     /// The response and the endpoint that gave it.
@@ -92,10 +99,10 @@ final class ClusterRequester: Sendable {
         let outcome: FailoverPolicy.Outcome
         let failure: any Error & Sendable
         do {
-            let answer = try result.get()
+            var answer = try result.get()
             let response = answer.response
             if let received = response.headers.firstValue(named: "X-Etcd-Cluster-Id"),
-                let mismatch = state.checkClusterID(received, from: endpoint)
+                let mismatch = state.checkClusterID(received, from: endpoint, same: &answer.clusterID)
             {
                 (outcome, failure) = (.rejected, mismatch)
             } else {
@@ -153,7 +160,7 @@ final class ClusterRequester: Sendable {
         deadline: MonotonicInstant?
     ) async throws -> Answer {
         let start = MonotonicInstant.now
-        let headerDeadline = isLongPoll ? nil : configuration.headerTimeoutPerRequest.map { start + $0 }
+        let headerDeadline = isLongPoll ? nil : headerTimeoutNanoseconds.map { start.adding(nanoseconds: $0) }
         var hop = first
         var redirects = 0
         while true {
@@ -177,8 +184,8 @@ final class ClusterRequester: Sendable {
         return TransportRequest(
             method: hop.method, endpoint: hop.endpoint, pathAndQuery: hop.pathAndQuery, headers: headers,
             body: hop.body,
-            headerTimeout: headerDeadline.map { max($0 - now, .milliseconds(1)) },
-            deadline: deadline.map { max($0 - now, .zero) },
+            headerTimeoutNanoseconds: headerDeadline.map { max($0.nanoseconds(after: now), 1_000_000) },
+            deadlineNanoseconds: deadline.map { $0.nanoseconds(after: now) },
             isIdempotent: isIdempotent, isLongPoll: isLongPoll,
             // Never to another origin than the configured endpoint's.
             credentials: RedirectResolver.isSameOrigin(hop.endpoint, first.endpoint) ? credentials : nil

@@ -1,4 +1,5 @@
 import CurlTransport
+import Glibc
 import Synchronization
 
 /// The client's mutable view of its cluster: the endpoint list, the pinned endpoint, each
@@ -170,18 +171,39 @@ final class ClusterState: Sendable {
     }
 
     /// Checks an answer's `X-Etcd-Cluster-Id` (its bytes); the first one seen is learnt.
-    func checkClusterID(_ received: ArraySlice<UInt8>, from endpoint: String) -> EtcdClusterMismatchError? {
+    ///
+    /// - Parameter same: Set to the cluster ID on record when `received` is exactly its bytes
+    ///   (etcd sends it in lower case), so that the answer can reuse that `String` instead of
+    ///   making one.
+    func checkClusterID(
+        _ received: ArraySlice<UInt8>, from endpoint: String, same: inout String?
+    ) -> EtcdClusterMismatchError? {
         // Compared as bytes, without lowercasing or making a string first: this runs for
         // every answer.
-        inner.withLock { state in
+        let (mismatch, known) = inner.withLock { state -> (EtcdClusterMismatchError?, String?) in
             guard let expected = state.clusterID else {
                 state.clusterID = String(decoding: received, as: UTF8.self).lowercased()
-                return nil
+                return (nil, nil)
             }
-            return expected.caseInsensitiveEquals(received)
-                ? nil
-                : EtcdClusterMismatchError(
+            if Self.bytes(of: expected, equal: received) { return (nil, expected) }
+            guard expected.caseInsensitiveEquals(received) else {
+                let error = EtcdClusterMismatchError(
                     endpoint: endpoint, expected: expected, received: String(decoding: received, as: UTF8.self).lowercased())
+                return (error, nil)
+            }
+            return (nil, nil)
+        }
+        if let known { same = known }
+        return mismatch
+    }
+
+    private static func bytes(of string: String, equal bytes: ArraySlice<UInt8>) -> Bool {
+        withUTF8Bytes(of: string) { utf8 in
+            bytes.withUnsafeBufferPointer { other in
+                guard utf8.count == other.count else { return false }
+                guard let a = utf8.baseAddress, let b = other.baseAddress else { return true }  // both empty
+                return memcmp(a, b, utf8.count) == 0
+            }
         }
     }
 

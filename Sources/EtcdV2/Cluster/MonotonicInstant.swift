@@ -34,6 +34,17 @@ struct MonotonicInstant: Comparable, Hashable, Sendable {
         return MonotonicInstant(nanoseconds: lhs.nanoseconds > back ? lhs.nanoseconds - back : 0)
     }
 
+    /// This instant moved `nanoseconds` later, clamped to the clock's range.
+    func adding(nanoseconds delta: UInt64) -> MonotonicInstant {
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(delta)
+        return MonotonicInstant(nanoseconds: overflow ? .max : sum)
+    }
+
+    /// The nanoseconds from `earlier` to this instant; 0 when `earlier` is not earlier.
+    func nanoseconds(after earlier: MonotonicInstant) -> UInt64 {
+        nanoseconds > earlier.nanoseconds ? nanoseconds - earlier.nanoseconds : 0
+    }
+
     /// The time from `rhs` to `lhs` (negative when `rhs` is later).
     static func - (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Duration {
         lhs >= rhs

@@ -29,14 +29,36 @@ extension EtcdJSONField {
 
 extension UnsafeBufferPointer<UInt8> {
     /// Whether the bytes are exactly `name`'s UTF-8.
+    ///
+    /// Compared a machine word at a time (the last word overlapping the one before), as this
+    /// runs for every key of every object in every response.
     @inline(__always)
     func isName(_ name: StaticString) -> Bool {
-        guard count == name.utf8CodeUnitCount else { return false }
-        let expected = name.utf8Start
-        for index in 0..<count where self[index] != expected[index] {
-            return false
+        let length = name.utf8CodeUnitCount
+        guard count == length else { return false }
+        guard let base = baseAddress, length > 0 else { return true }
+        let actual = UnsafeRawPointer(base)
+        let expected = UnsafeRawPointer(name.utf8Start)
+        if length < 8 {
+            if length < 4 {
+                for index in 0..<length where self[index] != name.utf8Start[index] {
+                    return false
+                }
+                return true
+            }
+            return actual.loadUnaligned(as: UInt32.self) == expected.loadUnaligned(as: UInt32.self)
+                && actual.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
+                    == expected.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
         }
-        return true
+        var offset = 0
+        while offset + 8 < length {
+            guard actual.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                == expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            else { return false }
+            offset += 8
+        }
+        return actual.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+            == expected.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
     }
 }
 

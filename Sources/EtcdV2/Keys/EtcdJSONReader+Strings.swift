@@ -94,6 +94,18 @@ extension EtcdJSONReader {
     private func scanPlain(from start: Int) -> (end: Int, isClosed: Bool, isASCII: Bool) {
         var index = start
         var seen: UInt8 = 0
+        // Eight bytes at a time while none of them ends the run (values are mostly plain).
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            var seenWords: UInt64 = 0
+            while bytes.count - index >= 8 {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if Self.mayEndPlainRun(word) { break }
+                seenWords |= word
+                index += 8
+            }
+            if seenWords & 0x8080_8080_8080_8080 != 0 { seen = 0x80 }
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") { return (index, true, seen < 0x80) }
@@ -102,6 +114,20 @@ extension EtcdJSONReader {
             index += 1
         }
         return (index, false, seen < 0x80)
+    }
+
+    /// Whether any of the eight bytes of `word` is a `"`, a `\` or below 0x20 (exact: the
+    /// classic "has a zero byte" and "has a byte less than n" tests, which never miss one).
+    @inline(__always)
+    private static func mayEndPlainRun(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let hasQuote = (quotes &- ones) & ~quotes & highs
+        let hasBackslash = (backslashes &- ones) & ~backslashes & highs
+        let hasControl = (word &- ones &* 0x20) & ~word & highs
+        return hasQuote | hasBackslash | hasControl != 0
     }
 
     /// Unescapes string content from `start`, whose first `plainEnd - start` bytes have no

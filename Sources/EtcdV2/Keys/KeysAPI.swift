@@ -105,6 +105,6 @@ public struct KeysAPI: Sendable {
             timeout: callTimeout)
         return try KeysResponseDecoder.decode(
             status: answer.response.status, headers: answer.response.headers, body: answer.response.body,
-            endpoint: answer.endpoint)
+            endpoint: answer.endpoint, knownClusterID: answer.clusterID)
     }
 }

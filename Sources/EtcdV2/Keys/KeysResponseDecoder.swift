@@ -31,8 +31,15 @@ enum KeysResponseDecoder {
     }
 
     /// ``decode(status:headers:body:endpoint:)`` for headers as the transport keeps them.
-    static func decode(status: Int, headers: HTTPHeaders, body: [UInt8], endpoint: String) throws -> Response {
-        let wire: KeysWireBody
+    ///
+    /// `knownClusterID`, when given, must be exactly the value of the first
+    /// `X-Etcd-Cluster-Id` header (``ClusterRequester`` checked it against the cluster ID on
+    /// record): it becomes the response's ``Response/clusterID`` without making another
+    /// `String` of the same bytes.
+    static func decode(
+        status: Int, headers: HTTPHeaders, body: [UInt8], endpoint: String, knownClusterID: String? = nil
+    ) throws -> Response {
+        var wire: KeysWireBody
         do throws(EtcdJSONError) {
             wire = try KeysWireBody(parsing: body)
         } catch {
@@ -56,11 +63,12 @@ enum KeysResponseDecoder {
                 kind: .invalidBody, endpoint: endpoint, status: status,
                 detail: "the response JSON has no \"action\"", body: body)
         }
-        let fields = HeaderFields(headers)
+        let fields = HeaderFields(headers, knownClusterID: knownClusterID)
         return Response(
             action: action,
-            node: wire.node,
-            prevNode: wire.prevNode,
+            // Moved out, not copied: the body is not used after this.
+            node: wire.node.take(),
+            prevNode: wire.prevNode.take(),
             index: fields.index,
             clusterID: fields.clusterID,
             raftIndex: fields.raftIndex,
@@ -80,12 +88,60 @@ enum KeysResponseDecoder {
         /// `X-Raft-Term`.
         var raftTerm: UInt64?
 
-        init(_ headers: HTTPHeaders) {
-            index = KeysResponseDecoder.headerIndex(headers, "X-Etcd-Index")
-            let clusterID = KeysResponseDecoder.headerValue(headers, "X-Etcd-Cluster-Id")
-            self.clusterID = clusterID?.isEmpty == false ? clusterID : nil
-            raftIndex = KeysResponseDecoder.headerIndex(headers, "X-Raft-Index")
-            raftTerm = KeysResponseDecoder.headerIndex(headers, "X-Raft-Term")
+        /// Reads all four in one pass over the fields (four lookups walked them four times).
+        init(_ headers: HTTPHeaders, knownClusterID: String? = nil) {
+            var index: UInt64?
+            var clusterID: String?
+            var raftIndex: UInt64?
+            var raftTerm: UInt64?
+            var seen = Seen()
+            headers.forEachField { name, value in
+                switch name.count {
+                case 11 where !seen.contains(.raftTerm) && Self.named(name, "X-Raft-Term"):
+                    seen.insert(.raftTerm)
+                    raftTerm = Self.number(value)
+                case 12 where !seen.contains(.index) && Self.named(name, "X-Etcd-Index"):
+                    seen.insert(.index)
+                    index = Self.number(value)
+                case 12 where !seen.contains(.raftIndex) && Self.named(name, "X-Raft-Index"):
+                    seen.insert(.raftIndex)
+                    raftIndex = Self.number(value)
+                case 17 where !seen.contains(.clusterID) && Self.named(name, "X-Etcd-Cluster-Id"):
+                    seen.insert(.clusterID)
+                    if value.isEmpty {
+                        clusterID = nil
+                    } else {
+                        clusterID = knownClusterID ?? String(decoding: value, as: UTF8.self)
+                    }
+                default:
+                    break
+                }
+                return seen != .all
+            }
+            self.index = index
+            self.clusterID = clusterID
+            self.raftIndex = raftIndex
+            self.raftTerm = raftTerm
+        }
+
+        /// The fields met so far: only the first of each name counts.
+        private struct Seen: OptionSet {
+            let rawValue: UInt8
+            static let index = Seen(rawValue: 1)
+            static let clusterID = Seen(rawValue: 2)
+            static let raftIndex = Seen(rawValue: 4)
+            static let raftTerm = Seen(rawValue: 8)
+            static let all: Seen = [.index, .clusterID, .raftIndex, .raftTerm]
+        }
+
+        @inline(__always)
+        private static func named(_ name: UnsafeRawBufferPointer, _ wanted: StaticString) -> Bool {
+            asciiCaseInsensitiveEquals(name, UnsafeRawBufferPointer(start: wanted.utf8Start, count: wanted.utf8CodeUnitCount))
+        }
+
+        @inline(__always)
+        private static func number(_ value: UnsafeRawBufferPointer) -> UInt64? {
+            value.withMemoryRebound(to: UInt8.self) { $0.decimalUInt64() }
         }
     }
 
@@ -94,11 +150,6 @@ enum KeysResponseDecoder {
     /// whole response on a bad `X-Etcd-Index`). Read in one pass, without making strings.
     static func headerIndex(_ headers: HTTPHeaders, _ name: StaticString) -> UInt64? {
         headers.firstValue(named: name)?.withUnsafeBufferPointer { $0.decimalUInt64() }
-    }
-
-    /// The value of the first header named `name`, compared ASCII case-insensitively.
-    static func headerValue(_ headers: HTTPHeaders, _ name: StaticString) -> String? {
-        headers.firstValue(named: name).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The error for a body that did not decode as an etcd answer.

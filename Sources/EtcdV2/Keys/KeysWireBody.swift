@@ -49,15 +49,16 @@ struct KeysWireBody: Sendable {
     ///   (empty, truncated, trailing data, …); ``EtcdJSONError/mismatch(path:problem:)`` when
     ///   it is JSON but not an object of etcd's shape.
     init(parsing body: [UInt8]) throws(EtcdJSONError) {
-        var wire = KeysWireBody()
+        self.init()
+        // Read into `self` in place: a local body assigned to `self` at the end was copied
+        // and destroyed, nodes and all.
         try body.withUnsafeBufferPointer { (bytes) throws(EtcdJSONError) in
             var reader = EtcdJSONReader(bytes)
             try reader.readDocument { (reader) throws(EtcdJSONError) in
                 guard !reader.consumeNull() else { throw .expectedFoundNull("Dictionary<String, Any>") }
-                try wire.read(from: &reader)
+                try self.read(from: &reader)
             }
         }
-        self = wire
     }
 
     private init() {}
