@@ -2,11 +2,14 @@
 import PackageDescription
 
 /// Settings every Swift target shares: Swift 6 language mode is the tools-version default;
-/// these add the stricter checks swift-log and async-http-client use.
+/// these add the stricter checks swift-log and async-http-client use, and Swift 6.2's
+/// upcoming default for `nonisolated` async functions, which run on their caller's executor
+/// (no hop to check for on every call; docs/architecture.md, "Threading contract").
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
 let package = Package(
