@@ -28,6 +28,11 @@ package struct HeaderBlockParser: Sendable {
     package private(set) var headers = HTTPHeaders()
     /// Whether the final block has been completed; later lines are trailers and ignored.
     package private(set) var isComplete = false
+    /// The first `Content-Length` field of the current (or final) block as a number; `nil`
+    /// when there is none or it is not a non-negative decimal that fits an `Int`. Noted as the
+    /// field arrives, so that the end of the block needs no lookup.
+    package private(set) var contentLength: Int?
+    private var sawContentLength = false
 
     package init() {}
 
@@ -51,7 +56,7 @@ package struct HeaderBlockParser: Sendable {
             if (100..<200).contains(status) {
                 // End of an interim block: the final one is still to come.
                 self.status = nil
-                headers.removeAll()
+                startBlock()
                 return .none
             }
             isComplete = true
@@ -60,7 +65,7 @@ package struct HeaderBlockParser: Sendable {
         if Self.isStatusLine(line) {
             guard let code = Self.statusCode(ofStatusLine: line) else { return .malformed }
             status = code
-            headers.removeAll()
+            startBlock()
             return .none
         }
         guard status != nil else { return .malformed }
@@ -75,8 +80,37 @@ package struct HeaderBlockParser: Sendable {
         let colon = base.distance(to: UnsafeRawPointer(found))
         let name = Self.trimmed(line, 0, colon)
         guard !name.isEmpty else { return .malformed }
-        headers.append(name: name, value: Self.trimmed(line, colon + 1, line.count), of: line)
+        let value = Self.trimmed(line, colon + 1, line.count)
+        headers.append(name: name, value: value, of: line)
+        if !sawContentLength, name.count == 14,
+            asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(rebasing: line[name]), Self.contentLengthName)
+        {
+            sawContentLength = true
+            contentLength = Self.decimal(UnsafeRawBufferPointer(rebasing: line[value]))
+        }
         return .none
+    }
+
+    private mutating func startBlock() {
+        headers.removeAll()
+        contentLength = nil
+        sawContentLength = false
+    }
+
+    private static var contentLengthName: UnsafeRawBufferPointer {
+        let name: StaticString = "Content-Length"
+        return UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+    }
+
+    /// The non-negative decimal number `bytes` spell, if they are one (and it fits an `Int`).
+    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Whether `line` starts with `HTTP/`.

@@ -57,7 +57,7 @@ extension Transfer {
             callbackFailure = (.malformedResponse, "malformed HTTP header line")
             return 0
         case .finalHeadersComplete:
-            if let length = parser.headers.firstValue(named: "Content-Length")?.withUnsafeBytes(Self.decimal) {
+            if let length = parser.contentLength {
                 guard length <= maxBodyBytes else {
                     callbackFailure = (
                         .responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes"
@@ -69,17 +69,6 @@ extension Transfer {
             driver?.finalHeadersArrived(self)
             return bytes.count
         }
-    }
-
-    /// The non-negative decimal number `bytes` spell, if they are one (and it fits an `Int`).
-    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-        var value = 0
-        for byte in bytes {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
     }
 
     /// Counts an attempt to send. libcurl silently re-sends a request whose reused connection

@@ -91,10 +91,15 @@ extension Transfer {
     }
 
     private func configureMethodAndBody(_ handle: EasyHandle) throws(SetoptFailure) {
-        // A bodiless GET after a bodiless GET: the handle is set up for it already.
-        if request.method == .get, request.body == nil, handle.lastMethod == .get, !handle.lastHadBody { return }
+        let sendsBody = request.method == .post || request.body != nil
+        if request.method == handle.lastMethod, sendsBody == handle.lastHadBody {
+            // The same method as the handle's last transfer (a GET after a GET, a PUT with a
+            // body after another): only a body, if any, is new.
+            if sendsBody { try configureBody(handle) }
+            return
+        }
         handle.lastMethod = request.method
-        handle.lastHadBody = request.body != nil
+        handle.lastHadBody = sendsBody
         // Back to a plain GET first: a reused handle still has the last request's method
         // (`CURLOPT_HTTPGET` clears `NOBODY`, upload and a POST, not a custom method).
         try handle.set(CURLOPT_HTTPGET, 1)
@@ -109,7 +114,12 @@ extension Transfer {
         case .put, .delete:
             try handle.set(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
         }
-        guard request.method == .post || request.body != nil else { return }
+        if sendsBody { try configureBody(handle) }
+    }
+
+    /// `CURLOPT_POSTFIELDSIZE_LARGE` and `CURLOPT_COPYPOSTFIELDS` (which also makes the
+    /// request libcurl's POST kind, under the method set before).
+    private func configureBody(_ handle: EasyHandle) throws(SetoptFailure) {
         let body = request.body ?? []
         try handle.check(ccurl_easy_setopt_off_t(handle.raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), CURLOPT_POSTFIELDSIZE_LARGE)
         if body.isEmpty {

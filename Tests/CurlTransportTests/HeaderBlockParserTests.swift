@@ -29,6 +29,33 @@ struct HeaderBlockParserTests {
         #expect(parser.headers == [HTTPHeader("X-Final", "1")])
     }
 
+    /// The first `Content-Length` of the final block, noted as it arrives (the transfer caps
+    /// the body with it): any case, trimmed; `nil` when absent or not a plain decimal; an
+    /// interim block's does not count.
+    @Test(arguments: [
+        (["Content-Length: 127"], 127),
+        (["content-length:0"], 0),
+        (["CONTENT-LENGTH: \t42 "], 42),
+        (["Content-Length: 12", "Content-Length: 99"], 12),
+        (["Content-Length: x", "Content-Length: 99"], nil),
+        (["Content-Length: -1"], nil),
+        (["Content-Length: 1234567890123456789"], nil),
+        (["Content-Lengths: 5", "X-Content-Length: 6"], nil),
+        ([], nil),
+    ] as [([String], Int?)])
+    func contentLengthIsTheFirstFieldsNumber(fields: [String], length: Int?) {
+        let (parser, events) = feed(["HTTP/1.1 200 OK\r\n"] + fields.map { $0 + "\r\n" } + ["\r\n"])
+        #expect(events.last == .finalHeadersComplete)
+        #expect(parser.contentLength == length)
+    }
+
+    @Test func anInterimBlocksContentLengthDoesNotCount() {
+        let (interim, _) = feed(["HTTP/1.1 100 Continue\r\n", "Content-Length: 5\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "\r\n"])
+        #expect(interim.contentLength == nil)
+        let (final, _) = feed(["HTTP/1.1 100 Continue\r\n", "Content-Length: 5\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "Content-Length: 7\r\n", "\r\n"])
+        #expect(final.contentLength == 7)
+    }
+
     @Test func trailersAfterTheFinalBlockAreIgnored() {
         let (parser, events) = feed(["HTTP/1.1 200 OK\r\n", "\r\n", "X-Trailer: 1\r\n", "\r\n"])
         #expect(events == [.none, .finalHeadersComplete, .none, .none])

@@ -169,7 +169,7 @@ struct HTTPResponseReader {
             return .needMore
         }
         if let announced = headers.firstValue(named: "Content-Length") {
-            guard let length = announced.withUnsafeBytes({ Transfer.decimal($0) }) else { return .failed(.malformedResponse, "malformed Content-Length") }
+            guard let length = announced.withUnsafeBytes({ HeaderBlockParser.decimal($0) }) else { return .failed(.malformedResponse, "malformed Content-Length") }
             guard length <= maxBodyBytes else {
                 return .failed(.responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes")
             }
