@@ -67,18 +67,47 @@ extension KeysRequest {
         self.isLongPoll = isLongPoll
     }
 
-    /// A request for the checked `path`, its query fields written by `query` (none: no `?`)
-    /// and its form body by `form` (`nil`: no body), each in one allocation of the right size.
-    ///
-    /// `query` and `form` run twice, once to measure the bytes and once to write them, and
-    /// must write the same fields both times.
+    /// A request without a body, for the checked `path` and its query fields written by
+    /// `query` (none: no `?`).
     init(
         method: HTTPMethod,
         path: EtcdKeyPath.Escaped,
         query: (inout KeysByteWriter) -> Void,
-        form: ((inout KeysByteWriter) -> Void)?,
         isIdempotent: Bool = false,
         isLongPoll: Bool = false
+    ) {
+        self.init(
+            method: method, path: path, query: query, hasForm: false, form: { _ in }, isIdempotent: isIdempotent,
+            isLongPoll: isLongPoll)
+    }
+
+    /// A request for the checked `path`, its query fields written by `query` (none: no `?`)
+    /// and its form body by `form`, each in one allocation of the right size.
+    ///
+    /// `query` and `form` run twice, once to measure the bytes and once to write them, and
+    /// must write the same fields both times. (`form` is not an optional closure: an optional
+    /// one is escaping, and its context was allocated on the heap for every request.)
+    init(
+        method: HTTPMethod,
+        path: EtcdKeyPath.Escaped,
+        query: (inout KeysByteWriter) -> Void,
+        form: (inout KeysByteWriter) -> Void,
+        isIdempotent: Bool = false,
+        isLongPoll: Bool = false
+    ) {
+        self.init(
+            method: method, path: path, query: query, hasForm: true, form: form, isIdempotent: isIdempotent,
+            isLongPoll: isLongPoll)
+    }
+
+    private init(
+        method: HTTPMethod,
+        path: EtcdKeyPath.Escaped,
+        query: (inout KeysByteWriter) -> Void,
+        hasForm: Bool,
+        form: (inout KeysByteWriter) -> Void,
+        isIdempotent: Bool,
+        isLongPoll: Bool
     ) {
         var queryBound = KeysByteWriter.measuring()
         query(&queryBound)
@@ -94,7 +123,7 @@ extension KeysRequest {
             }
             return writer.count
         }
-        self.body = form.map { form in
+        self.body = !hasForm ? nil : {
             var formBound = KeysByteWriter.measuring()
             form(&formBound)
             // Written on the stack and copied: `Array(unsafeUninitializedCapacity:)` looks up
@@ -105,7 +134,7 @@ extension KeysRequest {
                 form(&writer)
                 return Array(UnsafeBufferPointer(rebasing: buffer[..<writer.count]))
             }
-        }
+        }()
         self.isIdempotent = isIdempotent
         self.isLongPoll = isLongPoll
     }
@@ -237,8 +266,7 @@ enum KeysRequestBuilder {
                 if let prevIndex = options.prevIndex { writer.appendFormField("prevIndex", decimal: prevIndex) }
                 if let prevValue = options.prevValue { writer.appendFormField("prevValue", escaping: prevValue) }
                 if options.recursive { writer.appendFormField("recursive", "true") }
-            },
-            form: nil)
+            })
     }
 
     /// A new TTL for an existing `key` that keeps its value and `createdIndex` and notifies no
@@ -279,7 +307,7 @@ enum KeysRequestBuilder {
                 writer.appendFormField("wait", "true")
                 if let index { writer.appendFormField("waitIndex", decimal: index) }
             },
-            form: nil, isIdempotent: true, isLongPoll: true)
+            isIdempotent: true, isLongPoll: true)
     }
 
     private static func validate(prevValue: String?, prevIndex: UInt64?) throws(EtcdOptionError) {
