@@ -56,7 +56,7 @@ package final class CurlTransport: Sendable {
     ///
     /// - Throws: `CancellationError` if the calling task is cancelled (before or during the
     ///   transfer); ``TransportError`` for everything that prevented a complete response.
-    package func execute(_ request: TransportRequest) async throws -> TransportResponse {
+    package func execute(_ request: consuming TransportRequest) async throws -> TransportResponse {
         try await run(Transfer(request: request, startNanos: ccepoll_monotonic_ns()))
     }
 

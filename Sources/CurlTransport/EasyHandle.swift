@@ -21,8 +21,8 @@ final class EasyHandle: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var headerListSource: (fields: [HTTPHeader], suppressExpect: Bool) = ([], false)
     /// The URL being set, NUL-terminated; kept so that a request's URL costs no allocation
-    /// (libcurl copies it).
-    private var urlBytes: [UInt8] = []
+    /// (libcurl copies it). Exclusivity unchecked: loop-confined, never accessed overlapping.
+    @exclusivity(unchecked) private var urlBytes: [UInt8] = []
     /// The same URL in libcurl's parsed form (`CURLOPT_CURLU`), so that libcurl need not parse
     /// and rebuild the whole URL for every transfer: the endpoint's scheme, host and port are
     /// parsed once (``urlPartsEndpoint``), each transfer sets only its path and query.

@@ -127,7 +127,8 @@ func driverSocketCallback(
     _ userp: UnsafeMutableRawPointer?, _ socketp: UnsafeMutableRawPointer?
 ) -> Int32 {
     guard let userp else { return -1 }
-    Unmanaged<MultiDriver>.fromOpaque(userp).takeUnretainedValue().socketInterestChanged(fd, what)
+    // The driver outlives its multi handle: no retain needed for the call.
+    Unmanaged<MultiDriver>.fromOpaque(userp)._withUnsafeGuaranteedRef { $0.socketInterestChanged(fd, what) }
     return 0
 }
 

@@ -2,7 +2,9 @@ internal import CCurl
 
 // libcurl's per-transfer callbacks. Each runs on the driver's event loop, inside
 // `curl_multi_socket_action`, and must not call libcurl. The userdata is the `Transfer`, passed
-// unretained: the driver keeps it alive for as long as its handle is in the multi handle.
+// unretained: the driver keeps it alive for as long as its handle is in the multi handle, so
+// each callback uses it without a retain and release of its own (`_withUnsafeGuaranteedRef`:
+// they were two of the atomic reference-count operations per header line).
 
 /// `CURLOPT_WRITEFUNCTION`: a piece of the response body.
 /// - SeeAlso: <https://curl.se/libcurl/c/CURLOPT_WRITEFUNCTION.html>
@@ -10,8 +12,9 @@ func transferWriteCallback(
     _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     guard let userdata else { return 0 }
-    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
+    return Unmanaged<Transfer>.fromOpaque(userdata)._withUnsafeGuaranteedRef {
+        $0.receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
+    }
 }
 
 /// `CURLOPT_HEADERFUNCTION`: one complete header line (status line and blank line included).
@@ -20,8 +23,9 @@ func transferHeaderCallback(
     _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
     guard let userdata else { return 0 }
-    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    return transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+    return Unmanaged<Transfer>.fromOpaque(userdata)._withUnsafeGuaranteedRef {
+        $0.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+    }
 }
 
 /// `CURLOPT_PREREQFUNCTION`: the connection is up and the request is about to be sent.
@@ -31,8 +35,8 @@ func transferPrereqCallback(
     _ localIP: UnsafeMutablePointer<CChar>?, _ primaryPort: Int32, _ localPort: Int32
 ) -> Int32 {
     guard let clientp else { return ccurl_prereq_abort }
-    let transfer = Unmanaged<Transfer>.fromOpaque(clientp).takeUnretainedValue()
-    return transfer.aboutToSend() ? ccurl_prereq_ok : ccurl_prereq_abort
+    return Unmanaged<Transfer>.fromOpaque(clientp)._withUnsafeGuaranteedRef { $0.aboutToSend() }
+        ? ccurl_prereq_ok : ccurl_prereq_abort
 }
 
 extension Transfer {

@@ -54,11 +54,11 @@ final class Transfer: @unchecked Sendable {
     /// The driver running the transfer; set while it runs, cleared when it finishes.
     var driver: MultiDriver?
 
-    init(request: TransportRequest, startNanos: UInt64) {
-        self.request = request
+    init(request: consuming TransportRequest, startNanos: UInt64) {
         self.startNanos = startNanos
         headerDeadline = request.headerTimeoutNanoseconds.map { Self.add(startNanos, $0) }
         overallDeadline = request.deadlineNanoseconds.map { Self.add(startNanos, $0) }
+        self.request = request  // moved in, not copied
     }
 
     /// The deadline that matters now: the header deadline until the final headers arrive,

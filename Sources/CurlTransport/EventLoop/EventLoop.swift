@@ -41,18 +41,20 @@ final class EventLoop: @unchecked Sendable {
     private let threadID = Atomic<UInt>(0)
 
     private let lock = PThreadLock()
-    // Guarded by `lock`:
-    private var queued: [Job] = []
-    private var sleeping = false
-    private var doorbellRung = false
-    private var stopRequested = false
-    private var stopped = false
+    // Guarded by `lock`. Exclusivity unchecked here and below: every access is under the lock
+    // or on the loop's thread and none overlaps another, so the runtime's dynamic check (a
+    // `swift_beginAccess` call each time, several per request) has nothing to catch.
+    @exclusivity(unchecked) private var queued: [Job] = []
+    @exclusivity(unchecked) private var sleeping = false
+    @exclusivity(unchecked) private var doorbellRung = false
+    @exclusivity(unchecked) private var stopRequested = false
+    @exclusivity(unchecked) private var stopped = false
 
     // The loop's thread only:
     /// Set before ``start()``, released when the loop stops.
     var handler: (any EventLoopHandler)?
-    private var running: [Job] = []
-    private var timerArmedAt: UInt64?
+    @exclusivity(unchecked) private var running: [Job] = []
+    @exclusivity(unchecked) private var timerArmedAt: UInt64?
 
     /// Creates the loop's descriptors; ``start()`` starts its thread.
     init(label: String) throws(TransportError) {
