@@ -105,7 +105,7 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByArrayLiteral, Custo
 
     /// ``firstValue(named:)-(String)`` for a name known at compile time.
     package func firstValue(named name: StaticString) -> ArraySlice<UInt8>? {
-        firstValue(named: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        firstValue(named: name.utf8Bytes)
     }
 
     private func firstValue(named wanted: UnsafeRawBufferPointer) -> ArraySlice<UInt8>? {

@@ -32,7 +32,12 @@ package struct HeaderBlockParser: Sendable {
     /// when there is none or it is not a non-negative decimal that fits an `Int`. Noted as the
     /// field arrives, so that the end of the block needs no lookup.
     package private(set) var contentLength: Int?
-    private var sawContentLength = false
+    /// Whether the block has a `Content-Length` field at all (``contentLength`` is `nil` for
+    /// a malformed one too).
+    package private(set) var hasContentLength = false
+    /// Whether the last field added is that `Content-Length` (a folded continuation line
+    /// extends it, and a folded value is no plain number).
+    private var lastFieldIsContentLength = false
 
     package init() {}
 
@@ -72,6 +77,7 @@ package struct HeaderBlockParser: Sendable {
         if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
             let continuation = UnsafeRawBufferPointer(rebasing: line[Self.trimmed(line, 0, line.count)])
+            if lastFieldIsContentLength { contentLength = nil }
             return headers.appendToLastValue(continuation) ? .none : .malformed
         }
         guard let base = line.baseAddress, let found = memchr(base, Int32(UInt8(ascii: ":")), line.count) else {
@@ -82,10 +88,12 @@ package struct HeaderBlockParser: Sendable {
         guard !name.isEmpty else { return .malformed }
         let value = Self.trimmed(line, colon + 1, line.count)
         headers.append(name: name, value: value, of: line)
-        if !sawContentLength, name.count == 14,
-            asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(rebasing: line[name]), Self.contentLengthName)
+        lastFieldIsContentLength = false
+        if !hasContentLength, name.count == 14,
+            asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(rebasing: line[name]), ("Content-Length" as StaticString).utf8Bytes)
         {
-            sawContentLength = true
+            hasContentLength = true
+            lastFieldIsContentLength = true
             contentLength = Self.decimal(UnsafeRawBufferPointer(rebasing: line[value]))
         }
         return .none
@@ -94,16 +102,12 @@ package struct HeaderBlockParser: Sendable {
     private mutating func startBlock() {
         headers.removeAll()
         contentLength = nil
-        sawContentLength = false
-    }
-
-    private static var contentLengthName: UnsafeRawBufferPointer {
-        let name: StaticString = "Content-Length"
-        return UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        hasContentLength = false
+        lastFieldIsContentLength = false
     }
 
     /// The non-negative decimal number `bytes` spell, if they are one (and it fits an `Int`).
-    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    private static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int? {
         guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
         var value = 0
         for byte in bytes {

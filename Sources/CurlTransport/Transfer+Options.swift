@@ -91,7 +91,7 @@ extension Transfer {
     }
 
     private func configureMethodAndBody(_ handle: EasyHandle) throws(SetoptFailure) {
-        let sendsBody = request.method == .post || request.body != nil
+        let sendsBody = request.sendsBody
         if request.method == handle.lastMethod, sendsBody == handle.lastHadBody {
             // The same method as the handle's last transfer (a GET after a GET, a PUT with a
             // body after another): only a body, if any, is new.
@@ -136,7 +136,7 @@ extension Transfer {
     private func configureHeaders(_ handle: EasyHandle) throws(SetoptFailure) {
         // No `Expect: 100-continue` round trip: etcd bodies are small, and the wait for
         // `100 Continue` would count against the header timeout.
-        try handle.setHeaders(request.headers, suppressExpect: request.body != nil || request.method == .post)
+        try handle.setHeaders(request.headers, suppressExpect: request.sendsBody)
     }
 
     /// Basic auth, and for `https://` the TLS material. libcurl verifies the server's chain

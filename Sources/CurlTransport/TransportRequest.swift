@@ -1,3 +1,5 @@
+import Glibc
+
 /// The HTTP methods the etcd v2 API uses.
 package enum HTTPMethod: String, Sendable, Hashable {
     case get = "GET"
@@ -47,6 +49,27 @@ extension String {
         return lhs.withUTF8 { a in
             other.withUnsafeBytes { b in asciiCaseInsensitiveEquals(UnsafeRawBufferPointer(a), b) }
         }
+    }
+}
+
+extension String {
+    /// Whether the string's UTF-8 is exactly `other` (a header's value as it arrived).
+    package func utf8Equals(_ other: ArraySlice<UInt8>) -> Bool {
+        var string = self
+        return string.withUTF8 { utf8 in
+            other.withUnsafeBufferPointer { bytes in
+                guard utf8.count == bytes.count else { return false }
+                guard let a = utf8.baseAddress, let b = bytes.baseAddress else { return true }  // both empty
+                return memcmp(a, b, utf8.count) == 0
+            }
+        }
+    }
+}
+
+extension StaticString {
+    /// The string's UTF-8, for comparing with bytes as they arrived.
+    package var utf8Bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
     }
 }
 
@@ -165,6 +188,10 @@ package struct TransportRequest: Sendable {
         get { deadlineNanoseconds.map { .nanoseconds(Int64(clamping: $0)) } }
         set { deadlineNanoseconds = newValue?.nanosecondsClamped }
     }
+
+    /// Whether the request carries a body: any with one, and every `POST` (an empty one at
+    /// least).
+    package var sendsBody: Bool { body != nil || method == .post }
 
     /// Whether the endpoint is `https://` (the scheme compared case-insensitively).
     package var isTLS: Bool {

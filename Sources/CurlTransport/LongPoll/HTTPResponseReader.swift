@@ -168,8 +168,8 @@ struct HTTPResponseReader {
             stage = .chunkSize
             return .needMore
         }
-        if let announced = headers.firstValue(named: "Content-Length") {
-            guard let length = announced.withUnsafeBytes({ HeaderBlockParser.decimal($0) }) else { return .failed(.malformedResponse, "malformed Content-Length") }
+        if parser.hasContentLength {
+            guard let length = parser.contentLength else { return .failed(.malformedResponse, "malformed Content-Length") }
             guard length <= maxBodyBytes else {
                 return .failed(.responseTooLarge, "Content-Length \(length) exceeds the cap of \(maxBodyBytes) bytes")
             }

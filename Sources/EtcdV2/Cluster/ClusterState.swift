@@ -1,5 +1,4 @@
 import CurlTransport
-import Glibc
 import Synchronization
 
 /// The client's mutable view of its cluster: the endpoint list, the pinned endpoint, each
@@ -185,7 +184,7 @@ final class ClusterState: Sendable {
                 state.clusterID = String(decoding: received, as: UTF8.self).lowercased()
                 return (nil, nil)
             }
-            if Self.bytes(of: expected, equal: received) { return (nil, expected) }
+            if expected.utf8Equals(received) { return (nil, expected) }
             guard expected.caseInsensitiveEquals(received) else {
                 let error = EtcdClusterMismatchError(
                     endpoint: endpoint, expected: expected, received: String(decoding: received, as: UTF8.self).lowercased())
@@ -195,16 +194,6 @@ final class ClusterState: Sendable {
         }
         if let known { same = known }
         return mismatch
-    }
-
-    private static func bytes(of string: String, equal bytes: ArraySlice<UInt8>) -> Bool {
-        withUTF8Bytes(of: string) { utf8 in
-            bytes.withUnsafeBufferPointer { other in
-                guard utf8.count == other.count else { return false }
-                guard let a = utf8.baseAddress, let b = other.baseAddress else { return true }  // both empty
-                return memcmp(a, b, utf8.count) == 0
-            }
-        }
     }
 
     /// Registers a long poll in flight on `endpoint`; `cancel` moves it elsewhere.

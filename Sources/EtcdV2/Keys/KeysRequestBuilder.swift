@@ -146,7 +146,7 @@ extension KeysRequest {
 ///
 /// | Request | Query | Form body |
 /// |---|---|---|
-/// | get | `quorum`, `recursive`, `sorted` (always all three) | none |
+/// | get | `quorum`, `recursive`, `sorted` (each if `true`) | none |
 /// | watch | `recursive=true` (if set), `wait=true`, `waitIndex` (if known) | none |
 /// | set, create, update | `dir`, `noValueOnSuccess`, `prevExist`, `prevIndex`, `prevValue` (each if set) | `refresh`, `ttl` (if set), `value` (always, but not for a directory) |
 /// | refresh | `prevExist=true` | `refresh=true&ttl=N`, no `value` |

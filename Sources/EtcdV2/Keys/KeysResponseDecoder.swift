@@ -136,7 +136,7 @@ enum KeysResponseDecoder {
 
         @inline(__always)
         private static func named(_ name: UnsafeRawBufferPointer, _ wanted: StaticString) -> Bool {
-            asciiCaseInsensitiveEquals(name, UnsafeRawBufferPointer(start: wanted.utf8Start, count: wanted.utf8CodeUnitCount))
+            asciiCaseInsensitiveEquals(name, wanted.utf8Bytes)
         }
 
         @inline(__always)
