@@ -43,8 +43,8 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     @exclusivity(unchecked) private var idleHandles: [EasyHandle] = []
     private let maxIdleHandles = 64
     @exclusivity(unchecked) private(set) var isShutDown = false
-    /// Long polls served without libcurl (`MultiDriver+DirectLongPolls.swift`).
-    let direct = DirectLongPolls()
+    /// `GET`s served without libcurl (`MultiDriver+DirectPath.swift`).
+    let direct = DirectPathState()
 
     init(configuration: TransportConfiguration, logger: Logger) throws(TransportError) {
         let globalInit = CurlGlobal.ensureInitialized()
@@ -163,8 +163,7 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
             completeOnLibcurl(transfer, handle, result)
         case .direct(let connection):
             leaveRunning(transfer, result)
-            directTransferEnded(transfer, on: connection)
-            finish(transfer, result)
+            directTransferEnded(transfer, on: connection, result)
         case .pending, .finished:
             return
         }
@@ -178,8 +177,15 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
         if logsTransfers { log(transfer, result) }
     }
 
+    /// Whether `result` is a header timeout or a deadline, which the caller hears of before the
+    /// connection is closed.
+    static func isTimeout(_ result: Result<TransportResponse, any Error>) -> Bool {
+        if case .failure(let error as TransportError) = result { return error.kind == .headerTimeout || error.kind == .deadlineExceeded }
+        return false
+    }
+
     private func completeOnLibcurl(_ transfer: Transfer, _ handle: EasyHandle, _ result: Result<TransportResponse, any Error>) {
-        if case .failure(let error as TransportError) = result, error.kind == .headerTimeout || error.kind == .deadlineExceeded {
+        if Self.isTimeout(result) {
             // Removing a timed-out transfer closes its connection, and closing a loopback TCP
             // connection runs the peer's side of it in this call (it took 0.1–0.5 ms against
             // the benchmark's black-hole server). The caller hears of its timeout first; the

@@ -13,7 +13,7 @@ final class Transfer: @unchecked Sendable {
         case pending
         /// Added to the multi handle. → `finished`.
         case running(EasyHandle)
-        /// A long poll on a connection of the event loop, without libcurl. → `finished`.
+        /// A `GET` on a connection of the event loop, without libcurl (the direct path). → `finished`.
         case direct(DirectConnection)
         /// Its continuation has been resumed; nothing more happens.
         case finished
@@ -45,9 +45,9 @@ final class Transfer: @unchecked Sendable {
     var failureBeforeTLS12Retry: TransportError?
     /// A failure decided in a callback, which makes libcurl abort the transfer.
     var callbackFailure: (kind: TransportError.Kind, message: String)?
-    /// A direct long poll's connect timeout, while its new connection is being set up.
+    /// A direct request's connect timeout, while its new connection is being set up.
     var connectDeadline: UInt64?
-    /// Whether a direct long poll was sent again after its reused connection died unanswered.
+    /// Whether a direct request was sent again after its reused connection died unanswered.
     var directRetried = false
     /// The deadline under which the transfer sits in the driver's ``DeadlineQueue``.
     var armedDeadline: UInt64?

@@ -47,11 +47,10 @@ package struct TransportConfiguration: Sendable {
     /// for long polls. Long polls sit idle by the thousand, so theirs is small.
     package var receiveBufferBytes: Int
     package var longPollReceiveBufferBytes: Int
-    /// Whether long polls that need nothing of libcurl (plain `http://` to an IP address
-    /// literal, no credentials, no proxy in the environment) are served on the event loop's
-    /// own sockets, without a libcurl handle each: an idle watch then costs about 1 KB of
-    /// transport memory instead of 12 (``DirectLongPollRoute``).
-    package var directLongPolls: Bool
+    /// Which `GET`s that need nothing of libcurl (plain `http://` to an address, no body, no
+    /// credentials, no proxy in the environment: ``DirectRoute``) are served on the event
+    /// loop's own sockets instead of a libcurl handle each.
+    package var directPath: DirectPathScope
     package var tls: TLS
 
     package init(
@@ -63,7 +62,7 @@ package struct TransportConfiguration: Sendable {
         keepAliveProbes: Int = 3,
         receiveBufferBytes: Int = 16 << 10,
         longPollReceiveBufferBytes: Int = 1 << 10,
-        directLongPolls: Bool = true,
+        directPath: DirectPathScope = .gets,
         tls: TLS = TLS()
     ) {
         self.connectTimeout = connectTimeout
@@ -74,9 +73,22 @@ package struct TransportConfiguration: Sendable {
         self.keepAliveProbes = keepAliveProbes
         self.receiveBufferBytes = receiveBufferBytes
         self.longPollReceiveBufferBytes = longPollReceiveBufferBytes
-        self.directLongPolls = directLongPolls
+        self.directPath = directPath
         self.tls = tls
     }
+}
+
+/// Which requests may take the direct path (``TransportConfiguration/directPath``).
+///
+/// An idle watch on the direct path costs about 1 KB of transport memory instead of libcurl's
+/// 12 KB, and a `GET` less than half of libcurl's instructions (`docs/performance.md`).
+package enum DirectPathScope: Sendable, Hashable {
+    /// Every request goes through libcurl.
+    case off
+    /// Only long polls (watches) go direct.
+    case longPolls
+    /// Every `GET` that needs nothing of libcurl goes direct, long polls among them.
+    case gets
 }
 
 extension Duration {

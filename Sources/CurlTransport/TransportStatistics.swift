@@ -12,10 +12,11 @@ package struct TransportStatistics: Sendable, Equatable {
     package var runningTransfers = 0
     /// Open sockets the driver knows of (watched, or kept in its epoll set between requests).
     package var trackedSockets = 0
-    /// `epoll_ctl` calls made for libcurl's sockets and the direct long polls'.
+    /// `epoll_ctl` calls made for libcurl's sockets and the direct path's.
     package var epollChanges = 0
-    /// Long polls served without libcurl (``DirectLongPollRoute``), counting each start.
-    package var directLongPolls = 0
+    /// Requests served without libcurl, on the event loop's own sockets (``DirectRoute``),
+    /// counting each start.
+    package var directRequests = 0
 
     package init() {}
 }

@@ -46,6 +46,7 @@ struct FailoverCommand: AsyncParsableCommand {
         do {
             try await ClusterScript.run("wait-healthy", "60")
             var configuration = EtcdClient.Configuration(endpoints: endpoints)
+            configuration.directPath = benchDirectPath
             if let headerTimeout = scenario.headerTimeout { configuration.headerTimeoutPerRequest = headerTimeout }
             let client = try EtcdClient(configuration: configuration)
             defer { Task { await client.shutdown() } }
@@ -53,7 +54,7 @@ struct FailoverCommand: AsyncParsableCommand {
             // fails over like a read (as Go's Set does); see `treatingWritesAsIdempotent()`.
             let keys = client.keys.treatingWritesAsIdempotent()
             result["transport"] =
-                "libcurl multi, one client; header timeout \(configuration.headerTimeoutPerRequest.map { "\($0)" } ?? "none"), "
+                "one client: " + benchDirectDescription + "; header timeout \(configuration.headerTimeoutPerRequest.map { "\($0)" } ?? "none"), "
                 + "health probe every 2 s; writes declared idempotent (constant set)"
             try await warmUp(keys)
             // The pinned endpoint is where the next request goes first.

@@ -19,7 +19,7 @@ struct HeaderTimeoutCommand: AsyncParsableCommand {
     func run() async throws {
         let blackHole = EndpointURL(BenchSupport.environment("ANCHOR_BLACKHOLE", default: "http://127.0.0.1:22399"))
         let tries = Int(BenchSupport.environment("ANCHOR_HT_TRIES", default: "20")) ?? 20
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: TransportConfiguration(directPath: benchDirectPath))
         let timeout = Duration.milliseconds(milliseconds)
         let loadTask = startLoad(on: transport)
         defer { loadTask?.cancel() }
@@ -71,7 +71,7 @@ struct HeaderTimeoutCommand: AsyncParsableCommand {
                 let median = BenchSupport.median(observed)
                 BenchSupport.emit([
                     "test": "headertimeout", "op": op, "configured_ms": milliseconds, "tries": tries,
-                    "transport": "libcurl multi, one transport; header timer on the event loop's timerfd; "
+                    "transport": "one transport: " + benchDirectDescription + "; header timer on the event loop's timerfd; "
                         + (benchOnLoop ? "caller on the transport's executor" : "caller on the cooperative pool") + "; load=\(load)",
                     "errors": errors, "hung": hung, "timeout_errors": timeouts, "ok": timeouts == tries,
                     "observed_ms_min": minimum, "observed_ms_median": median, "observed_ms_max": maximum,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlTransport
 import EtcdV2
 import Foundation
 
@@ -10,9 +11,28 @@ let benchValue = "0123456789abcdef0123456789abcdef"
 /// cooperative pool like any other task (`ETCDV2_BENCH_EXECUTOR=pool`).
 let benchOnLoop = BenchSupport.environment("ETCDV2_BENCH_EXECUTOR", default: "loop") != "pool"
 
+/// Which `GET`s skip libcurl (`ETCDV2_BENCH_DIRECT`): `gets` (default, the library's
+/// default), `longpolls` (only watches, as before 2026-12-01 evening) or `off` (everything on
+/// libcurl), so that both paths can be measured side by side with the same binary.
+let benchDirectPath: DirectPathScope =
+    switch BenchSupport.environment("ETCDV2_BENCH_DIRECT", default: "gets") {
+    case "off": .off
+    case "longpolls": .longPolls
+    default: .gets
+    }
+
+/// How `benchDirectPath` is described in the `transport` field.
+let benchDirectDescription =
+    switch benchDirectPath {
+    case .off: "every request through libcurl"
+    case .longPolls: "writes and GETs through libcurl, long polls on the event loop's own sockets (direct path)"
+    case .gets: "writes through libcurl, GETs on the event loop's own sockets (direct path)"
+    }
+
 /// What every keys benchmark reports about the client: one transport, libcurl's connection cache.
 let benchTransportDescription =
-    "libcurl multi on one epoll thread (one transport); keep-alive cache MAXCONNECTS=64; header timeout 5 s; "
+    "one transport on one epoll thread: " + benchDirectDescription
+    + "; keep-alive cache MAXCONNECTS=64; header timeout 5 s; "
     + (benchOnLoop ? "request loops on the client's executor" : "request loops on the cooperative pool")
 
 /// The executor the request loops prefer (`nil`: the default, the cooperative pool).
@@ -24,7 +44,9 @@ func benchExecutor(_ client: EtcdClient) -> (any TaskExecutor)? {
 func makeBenchClient(headerTimeout: Duration? = .seconds(5)) throws -> EtcdClient {
     let endpoints = BenchSupport.environment("ETCD_ENDPOINTS", default: "http://127.0.0.1:22379")
         .split(separator: ",").map(String.init)
-    return try EtcdClient(configuration: .init(endpoints: endpoints, headerTimeoutPerRequest: headerTimeout))
+    var configuration = EtcdClient.Configuration(endpoints: endpoints, headerTimeoutPerRequest: headerTimeout)
+    configuration.directPath = benchDirectPath
+    return try EtcdClient(configuration: configuration)
 }
 
 /// Latencies, errors and CPU of a timed request loop, as the contract's fields.

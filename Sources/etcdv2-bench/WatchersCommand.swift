@@ -76,7 +76,7 @@ struct WatchersCommand: AsyncParsableCommand {
         if mallocStats { BenchSupport.printMallocStats("established") }
         let cpuEstablished = BenchSupport.cpu()
         var fields: [String: Any] = [
-            "test": "watchers", "w": w, "transport": benchTransportDescription + "; one long poll per watch, each on its own kept-alive connection served by the event loop without a libcurl handle (direct long polls)",
+            "test": "watchers", "w": w, "transport": benchTransportDescription + "; one long poll per watch, each on its own kept-alive connection",
             "established": established, "established_seen": seen,
             "establish_s": BenchSupport.milliseconds(establishDuration) / 1000,
             "rss_base_kb": rssBase, "rss_established_kb": rssEstablished,

@@ -20,10 +20,11 @@ struct CancellationTests {
         return (nil, latency)
     }
 
-    @Test func beforeTheTransferStartsNothingIsSent() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func beforeTheTransferStartsNothingIsSent(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.blackHole)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let request = TransportTest.request(server.url, headerTimeout: .seconds(5))
         let result = await Task {
             withUnsafeCurrentTask { $0?.cancel() }
@@ -37,9 +38,10 @@ struct CancellationTests {
         await transport.shutdown()
     }
 
-    @Test func duringConnect() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func duringConnect(scope: DirectPathScope) async throws {
         let listener = try UnacceptingListener()
-        let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .seconds(10)))
+        let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .seconds(10), directPath: scope))
         let (error, latency) = try await cancel(TransportTest.request(listener.url), on: transport, after: .milliseconds(100))
         #expect(error is CancellationError, "\(String(describing: error))")
         #expect(latency < TransportTest.slack)
@@ -47,10 +49,11 @@ struct CancellationTests {
         await transport.shutdown()
     }
 
-    @Test func whileWaitingForHeaders() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func whileWaitingForHeaders(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.blackHole)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let (error, latency) = try await cancel(TransportTest.request(server.url), on: transport, after: .milliseconds(100))
         #expect(error is CancellationError, "\(String(describing: error))")
         #expect(latency < TransportTest.slack)
@@ -60,10 +63,11 @@ struct CancellationTests {
         await transport.shutdown()
     }
 
-    @Test func duringTheBody() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func duringTheBody(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.slowBody(chunks: 1000, interval: .milliseconds(10)))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let (error, latency) = try await cancel(TransportTest.request(server.url), on: transport, after: .milliseconds(150))
         #expect(error is CancellationError, "\(String(describing: error))")
         #expect(latency < TransportTest.slack)
@@ -71,10 +75,11 @@ struct CancellationTests {
         await transport.shutdown()
     }
 
-    @Test func cancellingOneOfManyLeavesTheOthers() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func cancellingOneOfManyLeavesTheOthers(scope: DirectPathScope) async throws {
         let slow = try LoopbackServer(.delayedHeaders(.seconds(2), body: "{}"))
         defer { slow.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let victim = Task { try await transport.execute(TransportTest.request(slow.url)) }
         let others = (0..<8).map { _ in Task { try await transport.execute(TransportTest.request(slow.url)) } }
         try await Task.sleep(for: .milliseconds(50))

@@ -10,7 +10,7 @@ struct DirectFailuresTests {
         (EINVAL, .invalidRequest), (EAFNOSUPPORT, .invalidRequest), (EMFILE, .other), (ENFILE, .other),
     ])
     func connectFailures(code: Int32, kind: TransportError.Kind) {
-        let route = DirectLongPollRoute(host: "127.0.0.1", port: 9, authority: "127.0.0.1:9")
+        let route = DirectRoute(host: "127.0.0.1", port: 9, authority: "127.0.0.1:9")
         let failure = DirectFailures.connect(errno: code, route: route)
         #expect(failure.kind == kind)
         #expect(failure.message.contains("127.0.0.1 port 9"))

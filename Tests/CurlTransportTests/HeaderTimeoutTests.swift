@@ -9,10 +9,11 @@ import Testing
 /// under sanitizers, so a late wake-up of a few hundred milliseconds says nothing about the
 /// transport. The precise figures belong to `etcdv2-bench headertimeout` (docs/performance.md).
 struct HeaderTimeoutTests {
-    @Test func firesAgainstABlackHoleNoEarlierThanConfigured() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func firesAgainstABlackHoleNoEarlierThanConfigured(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.blackHole)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         for method in [HTTPMethod.get, .put] {
             let request = TransportTest.request(method, server.url, body: method == .put ? "value=x" : nil, headerTimeout: .milliseconds(200))
             let (error, elapsed) = await TransportTest.failure { try await transport.execute(request) }
@@ -40,10 +41,11 @@ struct HeaderTimeoutTests {
         await transport.shutdown()
     }
 
-    @Test func headersInTimeSucceed() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func headersInTimeSucceed(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.delayedHeaders(.milliseconds(50), body: #"{"a":1}"#))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let response = try await transport.execute(TransportTest.request(server.url, headerTimeout: .seconds(2)))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"a":1}"#)
@@ -51,11 +53,12 @@ struct HeaderTimeoutTests {
         await transport.shutdown()
     }
 
-    @Test func theHeaderTimeoutEndsWithTheHeaders() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func theHeaderTimeoutEndsWithTheHeaders(scope: DirectPathScope) async throws {
         // Headers at once, then 5 body bytes over ~250 ms: a 100 ms header timeout must not fire.
         let server = try LoopbackServer(.slowBody(chunks: 5, interval: .milliseconds(50)))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let response = try await transport.execute(TransportTest.request(server.url, headerTimeout: .milliseconds(100)))
         #expect(response.status == 200)
         #expect(response.body == Array("xxxxx".utf8))
@@ -63,10 +66,11 @@ struct HeaderTimeoutTests {
         await transport.shutdown()
     }
 
-    @Test func theDeadlineCoversTheBody() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func theDeadlineCoversTheBody(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.slowBody(chunks: 100, interval: .milliseconds(20)))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let request = TransportTest.request(server.url, headerTimeout: .milliseconds(100), deadline: .milliseconds(300))
         let (error, elapsed) = await TransportTest.failure { try await transport.execute(request) }
         TransportTest.expect(error, kind: .deadlineExceeded, delivery: .possiblySent)
@@ -76,10 +80,11 @@ struct HeaderTimeoutTests {
         await transport.shutdown()
     }
 
-    @Test func manyTimeoutsAtOnceEachFireOnTime() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func manyTimeoutsAtOnceEachFireOnTime(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.blackHole)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let results = await withTaskGroup(of: (Bool, Duration).self) { group in
             for i in 0..<50 {
                 let timeout = Duration.milliseconds(100 + 4 * i)

@@ -50,10 +50,11 @@ struct TransportErrorTests {
         await transport.shutdown()
     }
 
-    @Test func closedRightAfterAcceptIsPossiblySent() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func closedRightAfterAcceptIsPossiblySent(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.closeOnAccept)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
         TransportTest.expect(error, kind: .connectionClosed, delivery: .possiblySent)
         await transport.shutdown()
@@ -69,28 +70,31 @@ struct TransportErrorTests {
         await transport.shutdown()
     }
 
-    @Test func garbageIsAMalformedResponse() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func garbageIsAMalformedResponse(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.garbage)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
         TransportTest.expect(error, kind: .malformedResponse, delivery: .possiblySent)
         await transport.shutdown()
     }
 
-    @Test func aTruncatedBodyIsAClosedConnection() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func aTruncatedBodyIsAClosedConnection(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.truncatedBody)
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let (error, _) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
         TransportTest.expect(error, kind: .connectionClosed, delivery: .possiblySent)
         await transport.shutdown()
     }
 
-    @Test func aHugeBodyHitsTheCapWithoutBeingRead() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func aHugeBodyHitsTheCapWithoutBeingRead(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.hugeBody(bytes: 256 << 20))
         defer { server.shutdown() }
-        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 1 << 20))
+        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 1 << 20, directPath: scope))
         let (error, elapsed) = await TransportTest.failure { try await transport.execute(TransportTest.request(server.url)) }
         TransportTest.expect(error, kind: .responseTooLarge, delivery: .possiblySent)
         #expect(elapsed < .seconds(5))
@@ -98,10 +102,11 @@ struct TransportErrorTests {
         await transport.shutdown()
     }
 
-    @Test func aBodyUnderTheCapArrivesWhole() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func aBodyUnderTheCapArrivesWhole(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.hugeBody(bytes: 3 << 20))
         defer { server.shutdown() }
-        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 4 << 20))
+        let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 4 << 20, directPath: scope))
         let response = try await transport.execute(TransportTest.request(server.url))
         #expect(response.body.count == 3 << 20)
         #expect(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
@@ -125,10 +130,11 @@ struct TransportErrorTests {
         await transport.shutdown()
     }
 
-    @Test func shutdownFailsWhatIsInFlightAndWhatComesAfter() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func shutdownFailsWhatIsInFlightAndWhatComesAfter(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.delayedHeaders(.seconds(60), body: "{}"))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let inFlight = (0..<4).map { _ in Task { try await transport.execute(TransportTest.request(server.url)) } }
         // Wait until the server has read all four requests (so each was sent).
         let bound = ContinuousClock.now + .seconds(10)

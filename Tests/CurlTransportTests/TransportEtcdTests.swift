@@ -33,7 +33,7 @@ struct TransportEtcdTests {
         }
     }
 
-    /// Long polls without libcurl (``DirectLongPollRoute``): the same answers as libcurl's, and
+    /// Long polls without libcurl (``DirectRoute``): the same answers as libcurl's, and
     /// their connections are kept for the next long polls.
     @Test func directLongPollsKeepTheirConnections() async throws {
         try await withEtcdCluster(members: 1) { cluster in
@@ -76,11 +76,15 @@ struct TransportEtcdTests {
         }
     }
 
-    @Test func manyConcurrentGetsAndPutsReuseConnections() async throws {
+    /// 32 long polls open 32 connections; then 300 writes and 1,000 reads, 32 at a time, open
+    /// none. Through libcurl, the long polls warm libcurl's cache for both. On the direct path
+    /// the long polls and the reads share the direct connections, and the writes open their
+    /// own (at most 32) libcurl connections, which the rest of the writes reuse.
+    @Test(arguments: TransportTest.scopes)
+    func manyConcurrentGetsAndPutsReuseConnections(scope: DirectPathScope) async throws {
         try await withEtcdCluster(members: 1) { cluster in
             let endpoint = cluster.clientURLs[0]
-            // Long polls on libcurl here: they warm its connection cache for the requests after.
-            let transport = try CurlTransport(configuration: .init(directLongPolls: false))
+            let transport = try CurlTransport(configuration: .init(directPath: scope))
 
             // Hold 32 long polls open at once, so 32 connections exist, then release them.
             let watches = (0..<32).map { _ in
@@ -104,6 +108,12 @@ struct TransportEtcdTests {
                 #expect(response.status == 201)
                 #expect(response.headers.first(named: "X-Etcd-Index") != nil)
             }
+            let written = await transport.statistics()
+            if scope == .off {
+                #expect(written.connectionsOpened == warm.connectionsOpened, "the writes reused the warm connections")
+            } else {
+                #expect(written.connectionsOpened - warm.connectionsOpened <= 32, "the writes opened at most one each")
+            }
             try await concurrently(1000, width: 32) { i in
                 let key = i % 300
                 let response = try await transport.execute(
@@ -112,8 +122,9 @@ struct TransportEtcdTests {
                 #expect(String(decoding: response.body, as: UTF8.self).contains(#""value":"v\#(key)""#))
             }
             let steady = await transport.statistics()
-            #expect(steady.connectionsOpened == warm.connectionsOpened, "reconnects in steady state")
-            #expect(steady.socketsOpened == warm.socketsOpened)
+            #expect(steady.connectionsOpened == written.connectionsOpened, "reconnects in steady state")
+            #expect(steady.socketsOpened == written.socketsOpened)
+            #expect(steady.directRequests == (scope == .off ? 0 : 32 + 1000))
 
             // What the transport wrote is what etcd holds, read by an independent client.
             let reply = try await LoopbackHTTP.request("GET", endpoint + "/v2/keys/conc/k299")
@@ -125,15 +136,18 @@ struct TransportEtcdTests {
     @Test func errorStatusesComeBackAsResponses() async throws {
         try await withEtcdCluster(members: 1) { cluster in
             let endpoint = cluster.clientURLs[0]
-            let transport = try CurlTransport()
-            let missing = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/missing"))
-            #expect(missing.status == 404)
-            #expect(missing.headers.first(named: "x-etcd-index") != nil)
-            #expect(String(decoding: missing.body, as: UTF8.self).contains(#""errorCode":100"#))
-            let version = try await transport.execute(TransportTest.request(endpoint, path: "/version"))
-            #expect(version.status == 200)
-            #expect(String(decoding: version.body, as: UTF8.self).contains("etcdserver"))
-            await transport.shutdown()
+            for scope in TransportTest.scopes {
+                let transport = try CurlTransport(configuration: .init(directPath: scope))
+                let missing = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/missing"))
+                #expect(missing.status == 404)
+                #expect(missing.headers.first(named: "x-etcd-index") != nil)
+                #expect(String(decoding: missing.body, as: UTF8.self).contains(#""errorCode":100"#))
+                let version = try await transport.execute(TransportTest.request(endpoint, path: "/version"))
+                #expect(version.status == 200)
+                #expect(String(decoding: version.body, as: UTF8.self).contains("etcdserver"))
+                #expect(await transport.statistics().directRequests == (scope == .off ? 0 : 2))
+                await transport.shutdown()
+            }
         }
     }
 
@@ -158,15 +172,20 @@ struct TransportEtcdTests {
     @Test func valuesOfAnySizeAndEncodingRoundTrip() async throws {
         try await withEtcdCluster(members: 1) { cluster in
             let endpoint = cluster.clientURLs[0]
-            let transport = try CurlTransport()
-            let big = String(repeating: "a", count: 1 << 20)
-            let stored = try await transport.execute(put("big", big, on: endpoint))
-            #expect(stored.status == 201)
-            let read = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/big"))
-            #expect(read.body.count > 1 << 20)
-            let empty = try await transport.execute(put("empty", "", on: endpoint))
-            #expect(empty.status == 201)
-            await transport.shutdown()
+            for scope in TransportTest.scopes {
+                let transport = try CurlTransport(configuration: .init(directPath: scope))
+                let big = String(repeating: "a", count: 1 << 20)
+                let stored = try await transport.execute(put("big-\(scope)", big, on: endpoint))
+                #expect(stored.status == 201)
+                let read = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/big-\(scope)"))
+                #expect(read.body.count > 1 << 20)
+                #expect(String(decoding: read.body, as: UTF8.self).contains("\"value\":\"\(big)\""))
+                let empty = try await transport.execute(put("empty-\(scope)", "", on: endpoint))
+                #expect(empty.status == 201)
+                let readEmpty = try await transport.execute(TransportTest.request(endpoint, path: "/v2/keys/empty-\(scope)"))
+                #expect(String(decoding: readEmpty.body, as: UTF8.self).contains("\"value\":\"\""))
+                await transport.shutdown()
+            }
         }
     }
 }

@@ -10,6 +10,9 @@ enum TransportTest {
     /// The same, for times the transport measures on its own queue (``TransportError/elapsed``),
     /// which do not include the wait for a thread of the cooperative pool.
     static let queueSlack = Duration.milliseconds(150)
+    /// The two ways a `GET` can go: through libcurl, and on the event loop's own sockets (the
+    /// direct path, the default). Tests of what a `GET` meets run on both.
+    static let scopes: [DirectPathScope] = [.off, .gets]
 
     static func request(
         _ url: String,

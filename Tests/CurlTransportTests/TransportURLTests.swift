@@ -9,7 +9,8 @@ struct TransportURLTests {
     /// One transport, requests in turn to two servers, with and without queries: the handle
     /// and its parsed URL are reused for each, so a part left over from the request before (a
     /// query, the other endpoint) would show up in what a server received.
-    @Test func everyRequestArrivesWithItsOwnTargetAndHost() async throws {
+    @Test(arguments: TransportTest.scopes)
+    func everyRequestArrivesWithItsOwnTargetAndHost(scope: DirectPathScope) async throws {
         let first = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
         defer { first.shutdown() }
         let second = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
@@ -23,7 +24,7 @@ struct TransportURLTests {
             (second, "/v2/members"),
             (first, "/version"),
         ]
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         for send in sends {
             let response = try await transport.execute(TransportTest.request(send.server.url, path: send.target))
             #expect(response.status == 200)
@@ -38,15 +39,19 @@ struct TransportURLTests {
     }
 
     /// libcurl writes the hex digits of a path's or query's escapes in lower case when they
-    /// are set as parts (`%2F` arrives as `%2f`); HTTP servers, etcd's among them, read both
-    /// alike (RFC 3986, 2.1). Nothing else of the target changes.
-    @Test func escapesArriveWithLowerCaseHexDigits() async throws {
+    /// are set as parts (`%2F` arrives as `%2f`); the direct path sends the target as it is.
+    /// HTTP servers, etcd's among them, read both alike (RFC 3986, 2.1). Nothing else of the
+    /// target changes.
+    @Test(arguments: TransportTest.scopes)
+    func escapesArriveWithLowerCaseHexDigitsFromLibcurl(scope: DirectPathScope) async throws {
         let server = try LoopbackServer(.respond(status: 200, headers: [:], body: "{}"))
         defer { server.shutdown() }
-        let transport = try CurlTransport()
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
         let target = "/v2/keys/%C3%A9%2F%3F%23?prevValue=%2B%25"
         #expect(try await transport.execute(TransportTest.request(server.url, path: target)).status == 200)
-        #expect(server.receivedRequests.map(\.target) == ["/v2/keys/%c3%a9%2f%3f%23?prevValue=%2b%25"])
+        let expected = scope == .off ? "/v2/keys/%c3%a9%2f%3f%23?prevValue=%2b%25" : target
+        #expect(server.receivedRequests.map(\.target) == [expected])
+        #expect(await transport.statistics().directRequests == (scope == .off ? 0 : 1))
         await transport.shutdown()
     }
 }

@@ -29,7 +29,7 @@ struct WatchEtcdTests {
             let events = try await watcher.value
             #expect(values(events) == (0..<1000).map(String.init))
             // To 127.0.0.1, the long polls went without libcurl handles (direct long polls).
-            #expect(await client.requester.transport.statistics().directLongPolls > 0)
+            #expect(await client.requester.transport.statistics().directRequests > 0)
         }
     }
 

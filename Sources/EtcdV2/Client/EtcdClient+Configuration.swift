@@ -1,3 +1,4 @@
+package import CurlTransport
 public import Logging
 
 extension EtcdClient {
@@ -87,6 +88,10 @@ extension EtcdClient {
         /// from the first answer. An endpoint answering with another ID is rejected with
         /// ``EtcdClusterMismatchError``.
         public var expectedClusterID: String?
+        /// Which `GET`s the transport serves on its own sockets instead of libcurl
+        /// (`docs/architecture.md`, "The direct path"); every one that can, by default. Not
+        /// public: the benchmark and the tests measure and check both paths with it.
+        package var directPath: DirectPathScope = .gets
 
         /// - Parameters:
         ///   - endpoints: Client URLs of the members.

@@ -37,6 +37,7 @@ public final class EtcdClient: Sendable {
         let transportConfiguration = TransportConfiguration(
             connectTimeout: configuration.connectTimeout,
             maxResponseBodyBytes: configuration.maxResponseBodyBytes,
+            directPath: configuration.directPath,
             tls: TransportConfiguration.TLS(
                 caFile: configuration.tls.caFile,
                 caDirectory: configuration.tls.caDirectory,

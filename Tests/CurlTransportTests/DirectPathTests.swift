@@ -2,10 +2,10 @@
 import EtcdTestSupport
 import Testing
 
-/// Long polls without libcurl (``DirectLongPollRoute``) against servers that misbehave: each
-/// case ends as it does on the libcurl path, the same kind and delivery of error, so callers
-/// cannot tell the two paths apart.
-struct DirectLongPollTests {
+/// `GET`s without libcurl (``DirectRoute``), long polls and plain ones, against servers that
+/// misbehave: each case ends as it does on the libcurl path, the same kind and delivery of
+/// error, so callers cannot tell the two paths apart.
+struct DirectPathTests {
     /// How one long poll ended, reduced to what callers decide on.
     enum Ending: Equatable, CustomStringConvertible {
         case response(status: Int, body: [UInt8])
@@ -27,14 +27,19 @@ struct DirectLongPollTests {
             headerTimeout: headerTimeout, isLongPoll: true)
     }
 
-    /// One long poll to `url` on a transport with or without the direct path.
+    /// A long poll, or a plain `GET` of the same key.
+    static func get(_ url: String, longPoll isLongPoll: Bool, headerTimeout: Duration? = .seconds(5)) -> TransportRequest {
+        isLongPoll ? longPoll(url, headerTimeout: headerTimeout) : TransportTest.request(url, path: "/v2/keys/k", headerTimeout: headerTimeout)
+    }
+
+    /// One `GET` to `url` on a transport with or without the direct path.
     static func ending(
-        _ url: String, direct: Bool, headerTimeout: Duration? = .seconds(5), maxBody: Int = 64 << 20,
-        cancelAfter: Duration? = nil
+        _ url: String, direct: Bool, longPoll isLongPoll: Bool = true, headerTimeout: Duration? = .seconds(5),
+        maxBody: Int = 64 << 20, cancelAfter: Duration? = nil
     ) async throws -> Ending {
         let transport = try CurlTransport(
-            configuration: .init(maxResponseBodyBytes: maxBody, directLongPolls: direct))
-        let task = Task { try await transport.execute(longPoll(url, headerTimeout: headerTimeout)) }
+            configuration: .init(maxResponseBodyBytes: maxBody, directPath: direct ? .gets : .off))
+        let task = Task { try await transport.execute(get(url, longPoll: isLongPoll, headerTimeout: headerTimeout)) }
         if let cancelAfter {
             try await Task.sleep(for: cancelAfter)
             task.cancel()
@@ -48,6 +53,7 @@ struct DirectLongPollTests {
         }
         let statistics = await transport.statistics()
         #expect(statistics.runningTransfers == 0)
+        #expect(statistics.directRequests == (direct ? 1 : 0))
         await transport.shutdown()
         let closed = await transport.statistics()
         // (libcurl closes a socket still in its TCP handshake without telling: only the
@@ -68,16 +74,32 @@ struct DirectLongPollTests {
         ("never answers", .blackHole, .failure(.headerTimeout, .possiblySent)),
     ]
 
-    @Test(arguments: 0..<behaviors.count)
-    func aMisbehavingServerEndsTheLongPollAsOnLibcurl(index: Int) async throws {
+    @Test(arguments: 0..<behaviors.count, [true, false])
+    func aMisbehavingServerEndsTheGetAsOnLibcurl(index: Int, longPoll: Bool) async throws {
         let (name, behavior, expected) = Self.behaviors[index]
         let server = try LoopbackServer(behavior)
         defer { server.shutdown() }
         let timeout: Duration = name == "never answers" ? .milliseconds(300) : .seconds(5)
-        let onLibcurl = try await Self.ending(server.url, direct: false, headerTimeout: timeout, maxBody: 1 << 20)
-        let direct = try await Self.ending(server.url, direct: true, headerTimeout: timeout, maxBody: 1 << 20)
+        let onLibcurl = try await Self.ending(
+            server.url, direct: false, longPoll: longPoll, headerTimeout: timeout, maxBody: 1 << 20)
+        let direct = try await Self.ending(server.url, direct: true, longPoll: longPoll, headerTimeout: timeout, maxBody: 1 << 20)
         #expect(onLibcurl == expected, "\(name) on libcurl")
         #expect(direct == expected, "\(name) direct")
+    }
+
+    /// What each ``DirectPathScope`` sends without libcurl: nothing, long polls, every `GET`.
+    /// Writes always go through libcurl.
+    @Test(arguments: [(DirectPathScope.off, 0), (.longPolls, 1), (.gets, 2)])
+    func eachScopeSendsItsGetsDirect(scope: DirectPathScope, direct: Int) async throws {
+        let server = try LoopbackServer(.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{}"))
+        defer { server.shutdown() }
+        let transport = try CurlTransport(configuration: .init(directPath: scope))
+        #expect(try await transport.execute(Self.longPoll(server.url)).status == 200)
+        #expect(try await transport.execute(TransportTest.request(server.url)).status == 200)
+        #expect(try await transport.execute(TransportTest.request(.put, server.url, body: "value=x")).status == 200)
+        #expect(await transport.statistics().directRequests == direct)
+        #expect(server.requestsReceived == 3)
+        await transport.shutdown()
     }
 
     @Test func aRefusedOrHangingConnectIsNotSent() async throws {
@@ -125,7 +147,7 @@ struct DirectLongPollTests {
         let server = try LoopbackServer(
             .respondOncePerConnection(status: 200, headers: ["Content-Type": "application/json"], body: "{}"))
         defer { server.shutdown() }
-        let transport = try CurlTransport(configuration: .init(directLongPolls: direct))
+        let transport = try CurlTransport(configuration: .init(directPath: direct ? .gets : .off))
         let first = try await transport.execute(Self.longPoll(server.url))
         #expect(first.status == 200)
         #expect(!first.reusedConnection)
@@ -157,7 +179,7 @@ struct DirectLongPollTests {
         await transport.shutdown()
     }
 
-    /// To a host name, a long poll goes direct once libcurl has reached the endpoint (at the
+    /// To a host name, a `GET` goes direct once libcurl has reached the endpoint (at the
     /// address libcurl connected to), with the name in its `Host` field.
     @Test func aHostNameGoesDirectOnceLibcurlReachedIt() async throws {
         let server = try LoopbackServer(.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{}"))
@@ -165,10 +187,10 @@ struct DirectLongPollTests {
         let named = "http://localhost:\(server.port)"
         let transport = try CurlTransport()
         #expect(try await transport.execute(Self.longPoll(named)).status == 200)
-        #expect(await transport.statistics().directLongPolls == 0, "no address known yet: libcurl")
+        #expect(await transport.statistics().directRequests == 0, "no address known yet: libcurl")
         #expect(try await transport.execute(TransportTest.request(named, headerTimeout: .seconds(5))).status == 200)
         #expect(try await transport.execute(Self.longPoll(named)).status == 200)
-        #expect(await transport.statistics().directLongPolls == 1)
+        #expect(await transport.statistics().directRequests == 2)
         let hosts = server.receivedRequests.map { $0.headers["host"] }
         #expect(hosts == Array(repeating: String(named.dropFirst(7)), count: 3))
         await transport.shutdown()

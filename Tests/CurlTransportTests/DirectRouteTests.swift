@@ -2,15 +2,15 @@
 import Testing
 
 /// Which long polls go direct, where, and the bytes they send.
-struct DirectLongPollRouteTests {
+struct DirectRouteTests {
     @Test(arguments: [
-        ("http://127.0.0.1:2379", DirectLongPollRoute(host: "127.0.0.1", port: 2379, authority: "127.0.0.1:2379")),
-        ("HTTP://10.0.0.1", DirectLongPollRoute(host: "10.0.0.1", port: 80, authority: "10.0.0.1")),
-        ("http://[::1]:22379", DirectLongPollRoute(host: "::1", port: 22379, authority: "[::1]:22379")),
-        ("http://[fe80::1:2]", DirectLongPollRoute(host: "fe80::1:2", port: 80, authority: "[fe80::1:2]")),
+        ("http://127.0.0.1:2379", DirectRoute(host: "127.0.0.1", port: 2379, authority: "127.0.0.1:2379")),
+        ("HTTP://10.0.0.1", DirectRoute(host: "10.0.0.1", port: 80, authority: "10.0.0.1")),
+        ("http://[::1]:22379", DirectRoute(host: "::1", port: 22379, authority: "[::1]:22379")),
+        ("http://[fe80::1:2]", DirectRoute(host: "fe80::1:2", port: 80, authority: "[fe80::1:2]")),
     ])
-    func addressLiteralsGoDirect(endpoint: String, route: DirectLongPollRoute) {
-        #expect(DirectLongPollRoute.parse(endpoint: endpoint) == route)
+    func addressLiteralsGoDirect(endpoint: String, route: DirectRoute) {
+        #expect(DirectRoute.parse(endpoint: endpoint) == route)
     }
 
     @Test(arguments: [
@@ -19,8 +19,8 @@ struct DirectLongPollRouteTests {
         ("http://A1:1", "A1", 1),
     ])
     func hostNamesNeedAnAddress(endpoint: String, name: String, port: Int) throws {
-        let route = try #require(DirectLongPollRoute.parse(endpoint: endpoint))
-        #expect(route == DirectLongPollRoute(host: name, port: port, authority: String(endpoint.dropFirst(7)), isAddress: false))
+        let route = try #require(DirectRoute.parse(endpoint: endpoint))
+        #expect(route == DirectRoute(host: name, port: port, authority: String(endpoint.dropFirst(7)), isAddress: false))
         let resolved = route.resolved(to: "10.0.0.7")
         #expect(resolved.isAddress)
         #expect(resolved.host == "10.0.0.7")
@@ -35,27 +35,41 @@ struct DirectLongPollRouteTests {
         "http://", "",
     ])
     func everythingElseStaysOnLibcurl(endpoint: String) {
-        #expect(DirectLongPollRoute.parse(endpoint: endpoint) == nil)
+        #expect(DirectRoute.parse(endpoint: endpoint) == nil)
     }
 
-    @Test func onlyPlainLongPollGetsGoDirect() {
+    /// Which requests each scope sends direct (the endpoint allowing): `GET`s without body or
+    /// credentials, with no proxy in the environment; long polls only, or none.
+    @Test func onlyPlainGetsGoDirect() {
         let watch = TransportRequest(
             method: .get, endpoint: "http://127.0.0.1:2379", pathAndQuery: "/v2/keys/a?wait=true", isLongPoll: true)
-        #expect(DirectLongPollRoute.of(watch, proxyInEnvironment: false) != nil)
-        #expect(DirectLongPollRoute.of(watch, proxyInEnvironment: true) == nil)
         var get = watch
         get.isLongPoll = false
-        #expect(DirectLongPollRoute.of(get, proxyInEnvironment: false) == nil)
         var authenticated = watch
         authenticated.credentials = BasicCredentials(username: "u", password: "p")
-        #expect(DirectLongPollRoute.of(authenticated, proxyInEnvironment: false) == nil)
         var put = watch
         put.method = .put
-        #expect(DirectLongPollRoute.of(put, proxyInEnvironment: false) == nil)
+        var withBody = get
+        withBody.body = Array("x".utf8)
+        let table: [(String, TransportRequest, proxy: Bool, off: Bool, longPolls: Bool, gets: Bool)] = [
+            ("long poll", watch, false, false, true, true),
+            ("long poll, proxy", watch, true, false, false, false),
+            ("get", get, false, false, false, true),
+            ("get, proxy", get, true, false, false, false),
+            ("get with a body", withBody, false, false, false, false),
+            ("credentials", authenticated, false, false, false, false),
+            ("put", put, false, false, false, false),
+        ]
+        for (name, request, proxy, off, longPolls, gets) in table {
+            for (scope, expected) in [(DirectPathScope.off, off), (.longPolls, longPolls), (.gets, gets)] {
+                let route = DirectRoute.of(request, scope: scope, proxyInEnvironment: proxy)
+                #expect((route != nil) == expected, "\(name), \(scope)")
+            }
+        }
     }
 
     @Test func theRequestOnTheWire() throws {
-        let route = try #require(DirectLongPollRoute.parse(endpoint: "http://[::1]:2379"))
+        let route = try #require(DirectRoute.parse(endpoint: "http://[::1]:2379"))
         let request = TransportRequest(
             method: .get, endpoint: "http://[::1]:2379", pathAndQuery: "/v2/keys/a%20b?wait=true&waitIndex=7",
             headers: [HTTPHeader("X-Test", "a b")], isLongPoll: true)
@@ -74,11 +88,11 @@ struct DirectLongPollRouteTests {
     }
 
     @Test func proxiesInTheEnvironment() {
-        #expect(!DirectLongPollRoute.proxyInEnvironment { _ in nil })
-        #expect(!DirectLongPollRoute.proxyInEnvironment { $0 == "http_proxy" ? "" : nil })
-        #expect(!DirectLongPollRoute.proxyInEnvironment { $0 == "HTTP_PROXY" ? "http://p:1" : nil })
+        #expect(!DirectRoute.proxyInEnvironment { _ in nil })
+        #expect(!DirectRoute.proxyInEnvironment { $0 == "http_proxy" ? "" : nil })
+        #expect(!DirectRoute.proxyInEnvironment { $0 == "HTTP_PROXY" ? "http://p:1" : nil })
         for name in ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
-            #expect(DirectLongPollRoute.proxyInEnvironment { $0 == name ? "http://p:1" : nil })
+            #expect(DirectRoute.proxyInEnvironment { $0 == name ? "http://p:1" : nil })
         }
     }
 }

@@ -8,7 +8,7 @@ enum DirectFailures {
     static let maxIdleNanos: UInt64 = 118 * 1_000_000_000
 
     /// A connect that failed (nothing was sent).
-    static func connect(errno code: Int32, route: DirectLongPollRoute?) -> (kind: TransportError.Kind, message: String) {
+    static func connect(errno code: Int32, route: DirectRoute?) -> (kind: TransportError.Kind, message: String) {
         let target = route.map { "\($0.host) port \($0.port)" } ?? "the server"
         switch code {
         case EINVAL, EAFNOSUPPORT:

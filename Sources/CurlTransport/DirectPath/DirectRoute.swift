@@ -1,15 +1,18 @@
-/// Whether a request can be a ``DirectLongPoll`` (served on a plain socket of the event loop
+/// Whether a request can take the direct path (served on a plain socket of the event loop
 /// rather than by a libcurl handle), where it connects, and the bytes it sends.
 ///
-/// An idle watch costs libcurl about 12 KB (its easy handle alone is 5.4 KB, measured with
-/// heaptrack in `docs/performance.md`); thousands sit idle at once. What libcurl does for a
-/// long poll that this path does not — TLS, proxies, name resolution, credentials — keeps it on
-/// libcurl: only a `GET` without body or credentials to an `http://` endpoint, with no proxy in
-/// the environment, goes direct; to a host name only once libcurl has reached that endpoint
-/// within the last minute, at the address libcurl connected to (its DNS cache's lifetime).
+/// libcurl is the general HTTP client; for a plain `GET` it is also most of the client's CPU
+/// (more than half of the 97k user-space instructions of a `get`), and an idle watch costs it about 12 KB (its easy
+/// handle alone is 5.4 KB, measured with heaptrack in `docs/performance.md`). What libcurl does
+/// that this path does not — TLS, proxies, name resolution, credentials, request bodies — keeps
+/// a request on libcurl: only a `GET` without body or credentials to an `http://` endpoint,
+/// with no proxy in the environment, goes direct (long polls only, or none, as
+/// ``TransportConfiguration/directPath`` says); to a host name only once libcurl has reached
+/// that endpoint within the last minute, at the address libcurl connected to (its DNS cache's
+/// lifetime).
 ///
-/// Pure: table-tested (`DirectLongPollRouteTests`).
-struct DirectLongPollRoute: Equatable {
+/// Pure: table-tested (`DirectRouteTests`).
+struct DirectRoute: Equatable {
     /// The address literal, without brackets (`127.0.0.1`, `::1`), or the host name until
     /// ``resolved(to:)`` replaces it with the address to connect to.
     var host: String
@@ -21,17 +24,21 @@ struct DirectLongPollRoute: Equatable {
     var isAddress = true
 
     /// The route with the address a host name resolved to.
-    func resolved(to address: String) -> DirectLongPollRoute {
+    func resolved(to address: String) -> DirectRoute {
         var route = self
         route.host = address
         route.isAddress = true
         return route
     }
 
-    /// The route of `request`, or `nil` when it stays on libcurl.
-    static func of(_ request: TransportRequest, proxyInEnvironment: Bool) -> DirectLongPollRoute? {
-        guard request.isLongPoll, request.method == .get, request.body == nil, request.credentials == nil,
-            !proxyInEnvironment
+    /// The route of `request` when `scope` lets it go direct, or `nil` when it stays on libcurl.
+    static func of(_ request: TransportRequest, scope: DirectPathScope, proxyInEnvironment: Bool) -> DirectRoute? {
+        switch scope {
+        case .off: return nil
+        case .longPolls: guard request.isLongPoll else { return nil }
+        case .gets: break
+        }
+        guard request.method == .get, request.body == nil, request.credentials == nil, !proxyInEnvironment
         else { return nil }
         return parse(endpoint: request.endpoint)
     }
@@ -39,8 +46,8 @@ struct DirectLongPollRoute: Equatable {
     /// `http://` + an IPv4 literal, a bracketed IPv6 literal or a host name + an optional
     /// `:port`, nothing after it; `nil` for anything else (`https://`, user info, a path). A
     /// host name's route is not ``isAddress``: the driver connects to the address libcurl last
-    /// reached it at (``DirectLongPolls/address(for:now:)``).
-    static func parse(endpoint: String) -> DirectLongPollRoute? {
+    /// reached it at (``DirectPathState/address(for:now:)``).
+    static func parse(endpoint: String) -> DirectRoute? {
         let utf8 = Array(endpoint.utf8)
         let scheme = Array("http://".utf8)
         guard utf8.count > scheme.count,
@@ -74,7 +81,7 @@ struct DirectLongPollRoute: Equatable {
             port = rest.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
             guard (1...65535).contains(port) else { return nil }
         }
-        return DirectLongPollRoute(
+        return DirectRoute(
             host: String(decoding: host, as: UTF8.self), port: port, authority: String(decoding: authority, as: UTF8.self),
             isAddress: !isName)
     }
@@ -106,7 +113,7 @@ struct DirectLongPollRoute: Equatable {
     /// Whether the environment names a proxy that libcurl would use for `http://` or
     /// `https://` URLs (`http_proxy`, `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`;
     /// libcurl ignores `HTTP_PROXY`). Read once per transport, when it is created; `no_proxy`
-    /// is not interpreted: any proxy keeps every long poll on libcurl, and without one libcurl
+    /// is not interpreted: any proxy keeps every request on libcurl, and without one libcurl
     /// is told not to look (`CURLOPT_PROXY ""`).
     static func proxyInEnvironment(_ environment: (String) -> String?) -> Bool {
         ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"].contains {

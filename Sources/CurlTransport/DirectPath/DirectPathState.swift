@@ -1,7 +1,7 @@
 import Glibc
 
 /// The direct path's state in the driver (on its loop thread only).
-final class DirectLongPolls {
+final class DirectPathState {
     /// Connections by descriptor, in use or idle.
     var connections: [Int32: DirectConnection] = [:]
     /// Idle connections by endpoint.
@@ -19,7 +19,7 @@ final class DirectLongPolls {
     let scratch: UnsafeMutableRawBufferPointer
 
     init() {
-        proxyInEnvironment = DirectLongPollRoute.proxyInEnvironment { name in getenv(name).map { String(cString: $0) } }
+        proxyInEnvironment = DirectRoute.proxyInEnvironment { name in getenv(name).map { String(cString: $0) } }
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
     }
 
@@ -41,7 +41,7 @@ final class DirectLongPolls {
     /// Whether `endpoint` is `http://` with a host name (decided once per endpoint). Runs for
     /// every request libcurl completes, so an endpoint whose host starts like an address
     /// (`http://1…`, `http://[…`) or that is not `http://` is answered without hashing it (a
-    /// host name starting with a digit thus keeps its long polls on libcurl).
+    /// host name starting with a digit thus keeps its requests on libcurl).
     func namesHostToRecord(_ endpoint: String) -> Bool {
         var endpoint = endpoint
         let obviouslyNot = endpoint.withUTF8 { bytes in
@@ -50,7 +50,7 @@ final class DirectLongPolls {
         }
         if obviouslyNot { return false }
         if let known = namesHost[endpoint] { return known }
-        let isName = DirectLongPollRoute.parse(endpoint: endpoint).map { !$0.isAddress } ?? false
+        let isName = DirectRoute.parse(endpoint: endpoint).map { !$0.isAddress } ?? false
         namesHost[endpoint] = isName
         return isName
     }

@@ -5,8 +5,8 @@ import Glibc
 /// on the libcurl path), then the body as `Content-Length`, `chunked` or "until the server
 /// closes" framing says.
 ///
-/// The reader of ``DirectLongPoll``s, which serve watch long polls without a libcurl handle.
-/// It keeps only what it must between two reads: a partial line, and the body. Pure value
+/// The reader of the direct path (``DirectRoute``), which serves `GET`s without a libcurl
+/// handle. It keeps only what it must between two reads: a partial line, and the body. Pure value
 /// type: no I/O, table-tested (`HTTPResponseReaderTests`).
 struct HTTPResponseReader {
     /// How far the response has come.

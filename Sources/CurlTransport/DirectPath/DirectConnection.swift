@@ -1,11 +1,13 @@
 internal import CEpoll
 import Glibc
 
-/// One plain TCP connection of the event loop that carries long polls, one at a time, and is
+/// One plain TCP connection of the event loop that carries direct requests, one at a time, and is
 /// kept between them (HTTP/1.1 keep-alive), as libcurl keeps its connections.
 ///
-/// All state is touched on the driver's loop thread only (``MultiDriver``'s contract).
-final class DirectConnection {
+/// All state is touched on the driver's loop thread only (``MultiDriver``'s contract); that
+/// confinement is the unchecked `Sendable` claim, as ``Transfer``'s (a closure posted to the
+/// loop closes a timed-out connection after its caller was resumed).
+final class DirectConnection: @unchecked Sendable {
     enum Stage {
         /// The non-blocking connect is in progress: waiting for writability, then `request` goes out.
         case connecting(request: [UInt8])
@@ -13,7 +15,7 @@ final class DirectConnection {
         case sending(bytes: [UInt8], offset: Int)
         /// The request is out; reading the response.
         case receiving
-        /// Between two long polls, in the driver's idle pool since `since` (monotonic ns).
+        /// Between two requests, in the driver's idle pool since `since` (monotonic ns).
         case idle(since: UInt64)
     }
 

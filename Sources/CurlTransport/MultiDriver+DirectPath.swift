@@ -1,13 +1,14 @@
 internal import CEpoll
 import Glibc
 
-// Long polls served on plain sockets of the event loop, without a libcurl handle each
-// (``DirectLongPollRoute`` says which). An idle watch then costs a socket, a
-// ``DirectConnection`` and its ``Transfer``, not libcurl's 12 KB. Timeouts, cancellation,
+// `GET`s served on plain sockets of the event loop, without a libcurl handle each
+// (``DirectRoute`` says which). An idle watch then costs a socket, a ``DirectConnection``
+// and its ``Transfer``, not libcurl's 12 KB, and a `get` less than half of libcurl's
+// instructions. Timeouts, cancellation,
 // statistics and the caller's continuation are the libcurl path's own: the transfer sits in
 // `running` and in the deadline queue like any other, and leaves through ``MultiDriver/complete(_:_:)``.
 extension MultiDriver {
-    /// Idle connections kept at most: as many as direct long polls were ever in flight at once,
+    /// Idle connections kept at most: as many as direct requests were ever in flight at once,
     /// plus ``TransportConfiguration/maxCachedConnections``, so thousands of watches that all
     /// got their event keep their connections for the next poll (as ``raiseConnectionLimit()``
     /// does for libcurl's cache).
@@ -15,11 +16,12 @@ extension MultiDriver {
 
     /// Starts `transfer` on a direct connection if its route allows; `false` leaves it to libcurl.
     func startDirectIfPossible(_ transfer: Transfer) -> Bool {
-        guard configuration.directLongPolls,
-            let route = DirectLongPollRoute.of(transfer.request, proxyInEnvironment: direct.proxyInEnvironment)
+        guard
+            let route = DirectRoute.of(
+                transfer.request, scope: configuration.directPath, proxyInEnvironment: direct.proxyInEnvironment)
                 .flatMap({ directRoute($0, endpoint: transfer.request.endpoint) })
         else { return false }
-        statistics.directLongPolls += 1
+        statistics.directRequests += 1
         guard let request = route.requestBytes(for: transfer.request) else {
             finish(transfer, .failure(transfer.error(.invalidRequest, message: "a header field or the path holds CR, LF or NUL")))
             return true
@@ -36,7 +38,7 @@ extension MultiDriver {
     }
 
     /// A new connection for `transfer`.
-    private func connect(_ transfer: Transfer, route: DirectLongPollRoute, request: [UInt8]) {
+    private func connect(_ transfer: Transfer, route: DirectRoute, request: [UInt8]) {
         var error: Int32 = 0
         let fd = ccepoll_tcp_connect(
             route.host, Int32(route.port), Int32(clamping: max(1, configuration.keepAliveIdle.components.seconds)),
@@ -158,12 +160,13 @@ extension MultiDriver {
     }
 
     /// The connection died before any byte of a response. A reused connection may have been
-    /// closed by the server while idle: the request goes once more on a new connection (long
-    /// polls are idempotent `GET`s), as libcurl re-sends on a dead reused connection.
+    /// closed by the server while idle: the request goes once more on a new connection (the
+    /// direct path carries only `GET`s, which are idempotent), as libcurl re-sends on a dead
+    /// reused connection.
     private func lost(_ connection: DirectConnection, _ transfer: Transfer, errno code: Int32) {
         let endpoint = transfer.request.endpoint
         if connection.servedBefore, !transfer.directRetried,
-            let route = DirectLongPollRoute.parse(endpoint: endpoint).flatMap({ directRoute($0, endpoint: endpoint) }),
+            let route = DirectRoute.parse(endpoint: endpoint).flatMap({ directRoute($0, endpoint: endpoint) }),
             let request = route.requestBytes(for: transfer.request)
         {
             transfer.directRetried = true
@@ -196,25 +199,35 @@ extension MultiDriver {
         complete(transfer, .success(response))
     }
 
-    /// Called by ``MultiDriver/complete(_:_:)`` when a direct transfer ends: a connection still
-    /// attached to it (the transfer failed, timed out or was cancelled) cannot be trusted with
-    /// another request, and is closed.
-    func directTransferEnded(_ transfer: Transfer, on connection: DirectConnection) {
+    /// Called by ``MultiDriver/complete(_:_:)`` when a direct transfer ends; resumes its caller.
+    /// A connection still attached to it (the transfer failed, timed out or was cancelled)
+    /// cannot be trusted with another request, and is closed: after the caller has heard of a
+    /// timeout, as on the libcurl path (closing a loopback connection runs the peer's side of it
+    /// in the same call), before it hears of anything else.
+    func directTransferEnded(_ transfer: Transfer, on connection: DirectConnection, _ result: Result<TransportResponse, any Error>) {
         direct.inFlight -= 1
-        if connection.transfer === transfer { detachAndClose(connection) }
+        guard connection.transfer === transfer else { return finish(transfer, result) }
+        if Self.isTimeout(result) {
+            connection.transfer = nil  // a readiness event meanwhile closes it at once
+            finish(transfer, result)
+            loop.execute { [self] in closeDirect(connection) }
+            return
+        }
+        detachAndClose(connection)
+        finish(transfer, result)
     }
 
     /// `route` with an address to connect to: as it is, or with the address libcurl last
-    /// reached its host name at; `nil` when there is none (the long poll stays on libcurl).
-    private func directRoute(_ route: DirectLongPollRoute, endpoint: String) -> DirectLongPollRoute? {
+    /// reached its host name at; `nil` when there is none (the request stays on libcurl).
+    private func directRoute(_ route: DirectRoute, endpoint: String) -> DirectRoute? {
         if route.isAddress { return route }
         return direct.address(for: endpoint, now: ccepoll_monotonic_ns()).map(route.resolved(to:))
     }
 
     /// A libcurl transfer succeeded: for an `http://` endpoint with a host name, keep the
-    /// address libcurl connected to, for the direct long polls to that endpoint.
+    /// address libcurl connected to, for the direct requests to that endpoint.
     func noteAddress(of transfer: Transfer, on handle: EasyHandle) {
-        guard configuration.directLongPolls, direct.namesHostToRecord(transfer.request.endpoint),
+        guard configuration.directPath != .off, direct.namesHostToRecord(transfer.request.endpoint),
             let address = handle.primaryIP
         else { return }
         direct.addresses[transfer.request.endpoint] = (address, ccepoll_monotonic_ns())
@@ -269,7 +282,7 @@ extension MultiDriver {
             connection.registered = events
         } else if let transfer = connection.transfer {
             complete(
-                transfer, .failure(transfer.error(.other, message: "epoll_ctl failed for a long poll's socket (errno \(result))")))
+                transfer, .failure(transfer.error(.other, message: "epoll_ctl failed for a direct connection's socket (errno \(result))")))
         }
     }
 }
