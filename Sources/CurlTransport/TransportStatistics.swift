@@ -1,10 +1,12 @@
 /// Counters of one ``CurlTransport``, for tests and the benchmark.
 package struct TransportStatistics: Sendable, Equatable {
-    /// New TCP connections libcurl opened (`CURLINFO_NUM_CONNECTS`, summed over transfers).
+    /// New TCP connections: libcurl's (`CURLINFO_NUM_CONNECTS`, summed over transfers) and the
+    /// direct path's.
     package var connectionsOpened = 0
-    /// Sockets created for connections (`CURLOPT_SOCKOPTFUNCTION`).
+    /// Sockets created for connections (libcurl's, seen in `CURLOPT_SOCKOPTFUNCTION`, and the
+    /// direct path's).
     package var socketsOpened = 0
-    /// Sockets libcurl asked to close (`CURLOPT_CLOSESOCKETFUNCTION`).
+    /// Sockets closed (libcurl's, in `CURLOPT_CLOSESOCKETFUNCTION`, and the direct path's).
     package var socketsClosed = 0
     /// Transfers that were added to the multi handle and have completed, in any way.
     package var completedTransfers = 0
