@@ -4,9 +4,9 @@ import Glibc
 // `GET`s served on plain sockets of the event loop, without a libcurl handle each
 // (``DirectRoute`` says which). An idle watch then costs a socket, a ``DirectConnection``
 // and its ``Transfer``, not libcurl's 12 KB, and a `get` less than half of libcurl's
-// instructions. Timeouts, cancellation,
-// statistics and the caller's continuation are the libcurl path's own: the transfer sits in
-// `running` and in the deadline queue like any other, and leaves through ``MultiDriver/complete(_:_:)``.
+// instructions. Timeouts, cancellation, statistics and the caller's continuation are the
+// libcurl path's own: the transfer sits in `running` and in the deadline queue like any
+// other, and leaves through ``MultiDriver/complete(_:_:)``.
 extension MultiDriver {
     /// Idle connections kept at most: as many as direct requests were ever in flight at once,
     /// plus ``TransportConfiguration/maxCachedConnections``, so thousands of watches that all

@@ -180,8 +180,8 @@ final class MultiDriver: EventLoopHandler, @unchecked Sendable {
     /// Whether `result` is a header timeout or a deadline, which the caller hears of before the
     /// connection is closed.
     static func isTimeout(_ result: Result<TransportResponse, any Error>) -> Bool {
-        if case .failure(let error as TransportError) = result { return error.kind == .headerTimeout || error.kind == .deadlineExceeded }
-        return false
+        guard case .failure(let error as TransportError) = result else { return false }
+        return error.kind == .headerTimeout || error.kind == .deadlineExceeded
     }
 
     private func completeOnLibcurl(_ transfer: Transfer, _ handle: EasyHandle, _ result: Result<TransportResponse, any Error>) {

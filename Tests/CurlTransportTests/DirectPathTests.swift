@@ -6,7 +6,7 @@ import Testing
 /// misbehave: each case ends as it does on the libcurl path, the same kind and delivery of
 /// error, so callers cannot tell the two paths apart.
 struct DirectPathTests {
-    /// How one long poll ended, reduced to what callers decide on.
+    /// How one `GET` ended, reduced to what callers decide on.
     enum Ending: Equatable, CustomStringConvertible {
         case response(status: Int, body: [UInt8])
         case failure(TransportError.Kind, TransportError.Delivery)
@@ -29,7 +29,9 @@ struct DirectPathTests {
 
     /// A long poll, or a plain `GET` of the same key.
     static func get(_ url: String, longPoll isLongPoll: Bool, headerTimeout: Duration? = .seconds(5)) -> TransportRequest {
-        isLongPoll ? longPoll(url, headerTimeout: headerTimeout) : TransportTest.request(url, path: "/v2/keys/k", headerTimeout: headerTimeout)
+        isLongPoll
+            ? longPoll(url, headerTimeout: headerTimeout)
+            : TransportTest.request(url, path: "/v2/keys/k", headerTimeout: headerTimeout)
     }
 
     /// One `GET` to `url` on a transport with or without the direct path.
@@ -82,7 +84,8 @@ struct DirectPathTests {
         let timeout: Duration = name == "never answers" ? .milliseconds(300) : .seconds(5)
         let onLibcurl = try await Self.ending(
             server.url, direct: false, longPoll: longPoll, headerTimeout: timeout, maxBody: 1 << 20)
-        let direct = try await Self.ending(server.url, direct: true, longPoll: longPoll, headerTimeout: timeout, maxBody: 1 << 20)
+        let direct = try await Self.ending(
+            server.url, direct: true, longPoll: longPoll, headerTimeout: timeout, maxBody: 1 << 20)
         #expect(onLibcurl == expected, "\(name) on libcurl")
         #expect(direct == expected, "\(name) direct")
     }

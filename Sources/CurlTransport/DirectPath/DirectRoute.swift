@@ -2,8 +2,9 @@
 /// rather than by a libcurl handle), where it connects, and the bytes it sends.
 ///
 /// libcurl is the general HTTP client; for a plain `GET` it is also most of the client's CPU
-/// (more than half of the 97k user-space instructions of a `get`), and an idle watch costs it about 12 KB (its easy
-/// handle alone is 5.4 KB, measured with heaptrack in `docs/performance.md`). What libcurl does
+/// (more than half of the 97k user-space instructions of a `get`), and an idle watch costs it
+/// about 12 KB (its easy handle alone is 5.4 KB, measured with heaptrack in
+/// `docs/performance.md`). What libcurl does
 /// that this path does not — TLS, proxies, name resolution, credentials, request bodies — keeps
 /// a request on libcurl: only a `GET` without body or credentials to an `http://` endpoint,
 /// with no proxy in the environment, goes direct (long polls only, or none, as
