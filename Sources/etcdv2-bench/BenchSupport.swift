@@ -12,13 +12,6 @@ enum BenchSupport {
         return (seconds(usage.ru_utime), seconds(usage.ru_stime))
     }
 
-    /// `CLOCK_MONOTONIC` in nanoseconds.
-    static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
-    }
-
     /// A `Vm…:` field of `/proc/self/status`, in kB (`VmHWM` is the peak RSS).
     static func statusKB(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }

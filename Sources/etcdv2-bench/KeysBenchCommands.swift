@@ -51,8 +51,8 @@ func makeBenchClient(headerTimeout: Duration? = .seconds(5)) throws -> EtcdClien
 
 /// Latencies, errors and CPU of a timed request loop, as the contract's fields.
 struct LoopResult {
-    /// Nanoseconds per request, on `CLOCK_MONOTONIC` (as cheap to read as Go's `time.Now`;
-    /// `ContinuousClock` instants are 128-bit `Duration`s apart).
+    /// Nanoseconds per request, on the transport's clock (`CLOCK_MONOTONIC`, as cheap to read
+    /// as Go's `time.Now`; `ContinuousClock` instants are 128-bit `Duration`s apart).
     var latencies: [UInt64] = []
     var errors = 0
     var firstError: String?
@@ -62,12 +62,12 @@ struct LoopResult {
         var result = LoopResult()
         result.latencies.reserveCapacity(count)
         for i in 0..<count {
-            let start = BenchSupport.monotonicNanoseconds()
+            let start = CurlTransport.monotonicNanoseconds()
             do {
                 try await operation(i)
-                result.record(BenchSupport.monotonicNanoseconds() &- start, nil)
+                result.record(CurlTransport.monotonicNanoseconds() &- start, nil)
             } catch {
-                result.record(BenchSupport.monotonicNanoseconds() &- start, error)
+                result.record(CurlTransport.monotonicNanoseconds() &- start, error)
             }
         }
         return result
