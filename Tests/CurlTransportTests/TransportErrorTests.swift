@@ -35,9 +35,10 @@ struct TransportErrorTests {
         let listener = try UnacceptingListener()
         let transport = try CurlTransport(configuration: TransportConfiguration(connectTimeout: .milliseconds(150)))
         let (error, elapsed) = await TransportTest.failure { try await transport.execute(TransportTest.request(.put, listener.url, body: "value=x")) }
-        TransportTest.expect(error, kind: .connectTimeout, delivery: .notSent)
+        let transportError = TransportTest.expect(error, kind: .connectTimeout, delivery: .notSent)
         #expect(elapsed >= .milliseconds(150))
         #expect(elapsed < .milliseconds(150) + TransportTest.slack)
+        #expect((transportError?.elapsed ?? .zero) < .milliseconds(150) + TransportTest.queueSlack)
         await transport.shutdown()
     }
 
@@ -109,7 +110,7 @@ struct TransportErrorTests {
         let transport = try CurlTransport(configuration: TransportConfiguration(maxResponseBodyBytes: 4 << 20, directPath: scope))
         let response = try await transport.execute(TransportTest.request(server.url))
         #expect(response.body.count == 3 << 20)
-        #expect(response.body.allSatisfy { $0 == UInt8(ascii: "x") })
+        #expect(TransportTest.every(response.body, is: UInt8(ascii: "x")))
         await transport.shutdown()
     }
 

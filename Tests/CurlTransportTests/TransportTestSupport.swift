@@ -1,5 +1,6 @@
 @testable import CurlTransport
 import EtcdTestSupport
+import Glibc
 import Testing
 
 /// Small helpers the transport suites share.
@@ -40,6 +41,18 @@ enum TransportTest {
             headerTimeout: headerTimeout,
             deadline: deadline
         )
+    }
+
+    /// Whether every byte of `bytes` is `byte`, at `memcmp`'s speed. A closure per byte
+    /// (`allSatisfy`) took seconds for a few MiB in a debug build under ThreadSanitizer, and
+    /// two such tests at once held both threads of the cooperative pool that long, which made
+    /// unrelated tests' timers look late.
+    static func every(_ bytes: [UInt8], is byte: UInt8) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, let first = buffer.first else { return true }
+            // All bytes equal the first one exactly when the buffer equals itself shifted by one.
+            return first == byte && memcmp(base, base + 1, buffer.count - 1) == 0
+        }
     }
 
     /// Runs `body` and returns the error it throws (or records an issue if it doesn't) and the
